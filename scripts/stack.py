@@ -1,0 +1,144 @@
+"""Start and stop the assistant's processes: action server, Rasa server, local chat page.
+
+Used by `make run` (scripts/run.py), the end-to-end tests and the benchmarks, so that all three
+run the same thing. Each process gets the environment from scripts/env.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+from scripts.env import PROJECT_DIR, assistant_env
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    """Return a TCP port free on the loopback interface right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def latest_model(models_dir: Path = PROJECT_DIR / "models") -> Path:
+    """Return the newest trained model, or raise with a hint."""
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise FileNotFoundError(f"No trained model in {models_dir}: run `make train`.")
+    return models[-1]
+
+
+@dataclass
+class Stack:
+    """The running processes of one assistant instance."""
+
+    env: dict[str, str]
+    model: Path
+    log_dir: Path
+    with_web: bool = True
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, overrides: dict[str, str] | None = None, log_dir: Path | None = None,
+               with_web: bool = True, model: Path | None = None) -> Stack:
+        env = assistant_env(overrides)
+        log_dir = log_dir or PROJECT_DIR / "var" / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        db_url = env["DATABASE_URL"]
+        if db_url.startswith("sqlite:///"):
+            Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return cls(env=env, model=model or latest_model(), log_dir=log_dir, with_web=with_web)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['RASA_PORT']}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['ACTION_PORT']}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['WEB_PORT']}"
+
+    def _spawn(self, name: str, args: list[str]) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        self.processes[name] = subprocess.Popen(
+            args, cwd=PROJECT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def start(self, timeout: float = 180.0) -> None:
+        """Start every process and wait until each answers, or raise with its log's tail."""
+        host = self.env["BIND_HOST"]
+        self._spawn("actions", [str(BIN / "python"), "-m", "scripts.action_server",
+                                "--port", self.env["ACTION_PORT"]])
+        self._spawn("rasa", [
+            str(BIN / "rasa"), "run", "--model", str(self.model), "--interface", host,
+            "--port", self.env["RASA_PORT"], "--credentials", "credentials.yml",
+            "--endpoints", "endpoints.yml", "--log-file", str(self.log_dir / "rasa-debug.log"),
+        ])
+        if self.with_web:
+            self._spawn("web", [str(BIN / "python"), "-m", "webchat.server"])
+        try:
+            self._wait(f"{self.action_url}/health", "actions", timeout)
+            self._wait(f"{self.rasa_url}/", "rasa", timeout)
+            if self.with_web:
+                self._wait(f"{self.web_url}/", "web", timeout)
+        except Exception:
+            self.stop()
+            raise
+
+    def _wait(self, url: str, name: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            proc = self.processes[name]
+            if proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {proc.returncode}:\n{self.log_tail(name)}")
+            try:
+                if requests.get(url, timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"{name} did not answer at {url} in {timeout:.0f} s:\n{self.log_tail(name)}")
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.log_dir / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        """Stop every process (SIGTERM to its process group, then SIGKILL after 10 s)."""
+        for proc in self.processes.values():
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for proc in self.processes.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        self.processes.clear()
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+

@@ -1,0 +1,59 @@
+"""Conversations held with the real servers through the REST channel."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_greeting_says_it_is_an_automatic_assistant_and_offers_a_menu(conversation):
+    messages = conversation.say("bonjour")
+    text = messages[0]["text"]
+    assert "assistant automatique du Département du Nord" in text
+    titles = [b["title"] for b in messages[0].get("buttons", [])]
+    assert "Parler à une personne" in titles
+
+
+def test_asking_for_a_human_gives_a_phone_number(conversation):
+    text = conversation.say_text("je veux parler à un conseiller")
+    assert "03 59 73" in text
+
+
+def test_not_understood_twice_offers_a_human(conversation):
+    first = conversation.say_text("zorglub fnac pluvieux tabouret")
+    second = conversation.say_text("brimborion quetzal mandoline")
+    assert "pas bien compris" in first
+    assert "conseiller" in second and "03 59 73" in second
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("", "aucun texte"),
+        ("   ", "aucun texte"),
+        ("🙂🙂🚌👍", "émojis"),
+        ("?!?!...", "émojis"),
+        ("bonjour " * 625, "très long"),
+    ],
+)
+def test_bad_input_gets_a_polite_answer(conversation, message, expected):
+    assert expected in conversation.say_text(message)
+
+
+def test_another_language_is_answered_in_french_and_english(conversation):
+    text = conversation.say_text("hello, do you speak english? I need help")
+    assert "seulement le français" in text
+
+
+def test_the_conversation_is_stored_in_the_sql_tracker_store(stack, conversation):
+    conversation.say("bonjour")
+    db_path = stack.env["DATABASE_URL"].removeprefix("sqlite:///")
+    with sqlite3.connect(db_path) as db:
+        (count,) = db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'",
+            (conversation.sender,),
+        ).fetchone()
+    assert count == 1

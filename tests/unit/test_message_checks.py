@@ -1,0 +1,31 @@
+import pytest
+
+from actions.message_checks import (
+    EMPTY_MESSAGE,
+    MAX_MESSAGE_CHARS,
+    MESSAGE_TOO_LONG,
+    NO_WORDS,
+    classify_message,
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", EMPTY_MESSAGE),
+        (None, EMPTY_MESSAGE),
+        ("   \n\t ", EMPTY_MESSAGE),
+        ("🙂🙂🚌", NO_WORDS),
+        ("?!...", NO_WORDS),
+        ("👍", NO_WORDS),
+        ("a" * (MAX_MESSAGE_CHARS + 1), MESSAGE_TOO_LONG),
+        ("bonjour " * 625, MESSAGE_TOO_LONG),
+        ("bonjour", None),
+        ("59360", None),
+        ("🙂 bonjour", None),
+        ("مرحبا", None),
+        ("a" * MAX_MESSAGE_CHARS, None),
+    ],
+)
+def test_classify_message(text, expected):
+    assert classify_message(text) == expected
