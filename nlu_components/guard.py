@@ -26,9 +26,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from actions.message_checks import MAX_MESSAGE_CHARS, classify_message
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class MessageGuard(GraphComponent):
     """Overrides the predicted intent for messages without a question in them."""
 

@@ -23,7 +23,7 @@ def check_report(path: Path, label: str) -> list[str]:
         if name in SUMMARY_KEYS or not isinstance(scores, dict):
             continue
         f1 = scores["f1-score"]
-        flag = "" if f1 >= MIN_INTENT_F1 else "   <-- under %.2f" % MIN_INTENT_F1
+        flag = "" if f1 >= MIN_INTENT_F1 else f"   <-- under {MIN_INTENT_F1:.2f}"
         print(f"  {label} {name:<32} F1 {f1:.3f}  (support {scores['support']}){flag}")
         if f1 < MIN_INTENT_F1:
             problems.append(f"{label} '{name}': F1 {f1:.3f} < {MIN_INTENT_F1}")

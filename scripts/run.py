@@ -1,4 +1,4 @@
-"""`make run`: start the action server, the Rasa server and the local chat page; Ctrl-C stops all."""
+"""`make run`: start the action server, the Rasa server and the chat page; Ctrl-C stops all."""
 
 from __future__ import annotations
 
@@ -17,16 +17,21 @@ def main() -> int:
     except (RuntimeError, TimeoutError) as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
-    print(f"Ready.\n  Chat page:     {stack.web_url}\n"
-          f"  REST channel:  POST {stack.rasa_url}/webhooks/rest/webhook\n"
-          f"  Action server: {stack.action_url}\nPress Ctrl-C to stop.", flush=True)
+    print(
+        f"Ready.\n  Chat page:     {stack.web_url}\n"
+        f"  REST channel:  POST {stack.rasa_url}/webhooks/rest/webhook\n"
+        f"  Action server: {stack.action_url}\nPress Ctrl-C to stop.",
+        flush=True,
+    )
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(1)
         dead = [n for n, p in stack.processes.items() if p.poll() is not None]
-        print(f"ERROR: {', '.join(dead)} stopped:\n" + "\n".join(stack.log_tail(n) for n in dead),
-              file=sys.stderr)
+        print(
+            f"ERROR: {', '.join(dead)} stopped:\n" + "\n".join(stack.log_tail(n) for n in dead),
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         print("\nStopping...", flush=True)

@@ -49,8 +49,13 @@ class Stack:
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     @classmethod
-    def create(cls, overrides: dict[str, str] | None = None, log_dir: Path | None = None,
-               with_web: bool = True, model: Path | None = None) -> Stack:
+    def create(
+        cls,
+        overrides: dict[str, str] | None = None,
+        log_dir: Path | None = None,
+        with_web: bool = True,
+        model: Path | None = None,
+    ) -> Stack:
         env = assistant_env(overrides)
         log_dir = log_dir or PROJECT_DIR / "var" / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
@@ -74,20 +79,40 @@ class Stack:
     def _spawn(self, name: str, args: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         self.processes[name] = subprocess.Popen(
-            args, cwd=PROJECT_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            args,
+            cwd=PROJECT_DIR,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
 
     def start(self, timeout: float = 180.0) -> None:
         """Start every process and wait until each answers, or raise with its log's tail."""
         host = self.env["BIND_HOST"]
-        self._spawn("actions", [str(BIN / "python"), "-m", "scripts.action_server",
-                                "--port", self.env["ACTION_PORT"]])
-        self._spawn("rasa", [
-            str(BIN / "rasa"), "run", "--model", str(self.model), "--interface", host,
-            "--port", self.env["RASA_PORT"], "--credentials", "credentials.yml",
-            "--endpoints", "endpoints.yml", "--log-file", str(self.log_dir / "rasa-debug.log"),
-        ])
+        self._spawn(
+            "actions",
+            [str(BIN / "python"), "-m", "scripts.action_server", "--port", self.env["ACTION_PORT"]],
+        )
+        self._spawn(
+            "rasa",
+            [
+                str(BIN / "rasa"),
+                "run",
+                "--model",
+                str(self.model),
+                "--interface",
+                host,
+                "--port",
+                self.env["RASA_PORT"],
+                "--credentials",
+                "credentials.yml",
+                "--endpoints",
+                "endpoints.yml",
+                "--log-file",
+                str(self.log_dir / "rasa-debug.log"),
+            ],
+        )
         if self.with_web:
             self._spawn("web", [str(BIN / "python"), "-m", "webchat.server"])
         try:
@@ -104,14 +129,18 @@ class Stack:
         while time.monotonic() < deadline:
             proc = self.processes[name]
             if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with code {proc.returncode}:\n{self.log_tail(name)}")
+                raise RuntimeError(
+                    f"{name} exited with code {proc.returncode}:\n{self.log_tail(name)}"
+                )
             try:
                 if requests.get(url, timeout=2).ok:
                     return
             except requests.RequestException:
                 pass
             time.sleep(0.5)
-        raise TimeoutError(f"{name} did not answer at {url} in {timeout:.0f} s:\n{self.log_tail(name)}")
+        raise TimeoutError(
+            f"{name} did not answer at {url} in {timeout:.0f} s:\n{self.log_tail(name)}"
+        )
 
     def log_tail(self, name: str, lines: int = 40) -> str:
         path = self.log_dir / f"{name}.log"
@@ -141,4 +170,3 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-

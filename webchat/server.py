@@ -46,16 +46,24 @@ class ChatHandler(SimpleHTTPRequestHandler):
         try:
             answer = requests.post(
                 f"{self.rasa_url}/webhooks/rest/webhook",
-                json={"sender": sender, "message": message}, timeout=30,
+                json={"sender": sender, "message": message},
+                timeout=30,
             )
             answer.raise_for_status()
             self._json(HTTPStatus.OK, answer.json())
         except requests.RequestException as error:
             logger.error("Rasa server unreachable: %s", error)
-            self._json(HTTPStatus.BAD_GATEWAY, [{"text": (
-                "L'assistant ne répond pas pour le moment. Réessayez dans quelques minutes, "
-                "ou appelez une France Services du Département."
-            )}])
+            self._json(
+                HTTPStatus.BAD_GATEWAY,
+                [
+                    {
+                        "text": (
+                            "L'assistant ne répond pas pour le moment. Réessayez dans "
+                            "quelques minutes, ou appelez une France Services du Département."
+                        )
+                    }
+                ],
+            )
 
     def _json(self, status: HTTPStatus, payload: object) -> None:
         data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
