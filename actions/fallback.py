@@ -7,11 +7,23 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import calendar_answers
+from actions.calendar import AWAIT_DESK
+from actions.clock import paris_now
 from actions.conversation import consecutive_fallbacks
+from actions.dispatch import message_text, send
+from actions.tours import get_calendar
+
+# A message this short that names a commune is taken as the commune, even when NLU hesitated
+# ("Tourcoing", "a wignehies svp"): people often answer with the name alone.
+COMMUNE_ALONE_MAX_WORDS = 4
 
 
 class ActionHandleFallback(Action):
-    """Ask to rephrase the first time; from the second miss in a row, offer a human."""
+    """Ask to rephrase the first time; from the second miss in a row, offer a human.
+
+    A short message that names a commune is answered as one first.
+    """
 
     def name(self) -> str:
         return "action_handle_fallback"
@@ -19,6 +31,14 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
+        text = message_text(tracker)
+        if 0 < len(text.split()) <= COMMUNE_ALONE_MAX_WORDS:
+            commune, _ = calendar_answers.find_commune([text])
+            if commune is not None:
+                if tracker.get_slot("awaiting") == AWAIT_DESK:
+                    return send(dispatcher, calendar_answers.desk_info(commune, paris_now()))
+                answer = calendar_answers.next_visit(get_calendar(), commune, paris_now())
+                return send(dispatcher, answer)
         if consecutive_fallbacks(tracker.events) >= 2:
             dispatcher.utter_message(response="utter_fallback_offer_help")
         else:

@@ -8,7 +8,7 @@ around "h", no leading zero, a decimal comma, lowercase day and month names).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 WEEKDAYS_FR: tuple[str, ...] = (
     "lundi",
@@ -81,3 +81,30 @@ def format_distance_km(distance: float) -> str:
     if rounded == int(rounded):
         return f"{int(rounded)} km"
     return f"{rounded:.1f}".replace(".", ",") + " km"
+
+
+def format_week_hours_fr(hours: Mapping[int, Iterable[tuple[dt.time, dt.time]]]) -> str:
+    """Spell weekly hours, grouping consecutive days with the same periods.
+
+    {0..3: 9-12/14-17, 4: 9-13/14-16} -> "du lundi au jeudi de 9 h à 12 h et de 14 h à 17 h ;
+    le vendredi de 9 h à 13 h et de 14 h à 16 h". Closed days are left out.
+    """
+    groups: list[tuple[int, int, tuple]] = []
+    for day in range(7):
+        periods = tuple(hours.get(day, ()))
+        if not periods:
+            continue
+        if groups and groups[-1][1] == day - 1 and groups[-1][2] == periods:
+            groups[-1] = (groups[-1][0], day, periods)
+        else:
+            groups.append((day, day, periods))
+    parts = []
+    for first, last, periods in groups:
+        if first == last:
+            days = f"le {WEEKDAYS_FR[first]}"
+        elif last == first + 1:
+            days = f"le {WEEKDAYS_FR[first]} et le {WEEKDAYS_FR[last]}"
+        else:
+            days = f"du {WEEKDAYS_FR[first]} au {WEEKDAYS_FR[last]}"
+        parts.append(f"{days} {format_periods_fr(periods)}")
+    return " ; ".join(parts)

@@ -88,3 +88,19 @@ def test_format_distance_km(distance, expected):
 def test_format_distance_km_refuses_negative():
     with pytest.raises(ValueError):
         format_distance_km(-1)
+
+
+def test_format_week_hours_groups_consecutive_days():
+    from actions.french import format_week_hours_fr
+
+    t = dt.time
+    week = {d: ((t(9), t(12)), (t(14), t(17))) for d in range(4)}
+    week[4] = ((t(9), t(13)), (t(14), t(16)))
+    assert format_week_hours_fr(week) == (
+        "du lundi au jeudi de 9 h à 12 h et de 14 h à 17 h ; "
+        "le vendredi de 9 h à 13 h et de 14 h à 16 h"
+    )
+    assert format_week_hours_fr({1: ((t(10), t(12)),), 2: ((t(10), t(12)),)}) == (
+        "le mardi et le mercredi de 10 h à 12 h"
+    )
+    assert format_week_hours_fr({}) == ""

@@ -1,0 +1,38 @@
+"""Follow-up questions whose meaning depends on the subject ("c'est où ?")."""
+
+from __future__ import annotations
+
+from rasa_sdk import Action
+
+from actions import calendar_answers, documents_answers
+from actions.calendar import AWAIT_BUS, commune_or_problem
+from actions.clock import paris_now
+from actions.dispatch import channel_of, send
+from actions.procedures_catalogue import channel_for, load_catalogue
+from actions.tours import get_calendar
+
+
+class ActionAnswerWhere(Action):
+    """Where the bus stops, where the desk is, or where a procedure is done."""
+
+    def name(self) -> str:
+        return "action_answer_where"
+
+    async def run(self, dispatcher, tracker, domain):
+        topic = tracker.get_slot("topic")
+        if topic == "documents":
+            answer = documents_answers.follow_up(
+                load_catalogue(),
+                channel_for(channel_of(tracker)),
+                "where",
+                tracker.get_slot("procedure_id"),
+                tracker.get_slot("procedure_answers"),
+            )
+            return send(dispatcher, answer)
+        commune, problem = commune_or_problem(tracker, AWAIT_BUS)
+        if problem is not None:
+            return send(dispatcher, problem)
+        if topic == "desk":
+            return send(dispatcher, calendar_answers.desk_info(commune, paris_now()))
+        answer = calendar_answers.visit_detail(get_calendar(), commune, paris_now(), "place")
+        return send(dispatcher, answer)

@@ -1,0 +1,114 @@
+"""The documents conversation: which procedure, which case, then the list, per channel."""
+
+import pytest
+
+from actions import documents_answers as da
+from actions.procedures_catalogue import load_catalogue
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def step(catalogue, text, slots=None, entities=None, channel="web", entity=None):
+    slots = slots or {}
+    found = da.find_procedure(catalogue, [entity or "", text], (entities or {}).get("procedure_id"))
+    answer = da.documents(
+        catalogue,
+        channel,
+        found,
+        slots.get("procedure_id"),
+        slots.get("procedure_answers"),
+        text,
+        entities or {},
+        slots.get("awaiting"),
+        named_something=bool(entity),
+    )
+    return answer, {**slots, **answer.slots}
+
+
+def test_id_card_asks_for_whom_then_situation_then_lists(catalogue):
+    answer, slots = step(catalogue, "je dois refaire ma carte d'identité")
+    assert answer.responses == ["utter_documents_question"]
+    assert slots["awaiting"] == da.AWAIT_CASE
+    first_question = answer.replies[0]
+    assert first_question.buttons and all(
+        b["payload"].startswith("/inform_case{") for b in first_question.buttons
+    )
+    # Answer with a button payload for whom, then in words for the situation.
+    payload = first_question.buttons[0]["payload"]
+    key, value = payload.split("{")[1].rstrip("}").replace('"', "").split(":")
+    answer, slots = step(catalogue, "", slots, entities={key: value})
+    if answer.responses == ["utter_documents_question"]:
+        answer, slots = step(catalogue, "je l'ai perdue", slots)
+    assert answer.responses == ["utter_documents_list"]
+    text = answer.replies[0].params["documents"]
+    assert "photo" in text.lower() and "https://" in text
+    assert slots["awaiting"] is None and slots["topic"] == "documents"
+
+
+def test_answers_in_the_first_message_skip_the_questions(catalogue):
+    answer, _ = step(catalogue, "j'ai perdu ma carte d'identité, c'est pour moi")
+    assert answer.responses == ["utter_documents_list"]
+    assert "25" in answer.replies[0].params["documents"]  # timbre fiscal for a loss
+
+
+def test_child_id_card_does_not_ask_the_situation(catalogue):
+    answer, _ = step(catalogue, "carte d'identité pour mon fils de 12 ans")
+    assert answer.responses == ["utter_documents_list"]
+
+
+def test_a_digit_answers_the_numbered_sms_question(catalogue):
+    answer, slots = step(catalogue, "papiers pour la carte grise", channel="sms")
+    assert answer.responses == ["utter_documents_question"]
+    assert not answer.replies[0].buttons and "1" in answer.replies[0].params["question"]
+    answer, slots = step(catalogue, "2", slots, channel="sms")
+    assert answer.responses == ["utter_documents_list"]
+    assert len(answer.replies[0].params["documents"]) <= 450
+
+
+def test_several_procedures_ask_which_one(catalogue):
+    answer, slots = step(catalogue, "passeport et carte d'identité")
+    assert answer.responses == ["utter_documents_choose_procedure"]
+    assert {b["payload"] for b in answer.replies[0].buttons} >= {
+        '/ask_documents{"procedure_id": "passport"}',
+        '/ask_documents{"procedure_id": "id_card"}',
+    }
+
+
+def test_generic_question_asks_the_procedure_and_unknown_one_offers_an_agent(catalogue):
+    answer, _ = step(catalogue, "qu'est-ce que je dois apporter")
+    assert answer.responses == ["utter_documents_ask_procedure"]
+    answer, _ = step(catalogue, "papiers pour un mariage", entity="mariage")
+    assert answer.responses == ["utter_documents_unknown_procedure"]
+
+
+def test_switching_procedure_forgets_the_previous_answers(catalogue):
+    _, slots = step(catalogue, "j'ai perdu ma carte d'identité, c'est pour moi")
+    answer, slots = step(catalogue, "et pour la carte grise", slots)
+    assert slots["procedure_id"] == "vehicle_registration"
+    assert answer.responses == ["utter_documents_question"]
+
+
+def test_follow_ups_fees_online_where(catalogue):
+    _, slots = step(catalogue, "j'ai perdu ma carte d'identité, c'est pour moi")
+    for what in ("fees", "online", "where"):
+        answer = da.follow_up(
+            catalogue, "web", what, slots["procedure_id"], slots["procedure_answers"]
+        )
+        assert answer.responses == [f"utter_documents_{what}"]
+        assert answer.replies[0].params["details"]
+    fees = da.follow_up(catalogue, "web", "fees", slots["procedure_id"], slots["procedure_answers"])
+    assert "25" in fees.replies[0].params["details"]
+
+
+def test_follow_up_without_procedure_or_with_pending_question(catalogue):
+    assert da.follow_up(catalogue, "web", "fees", None, None).responses == [
+        "utter_documents_fees_no_procedure"
+    ]
+    _, slots = step(catalogue, "je dois refaire ma carte d'identité")
+    answer = da.follow_up(
+        catalogue, "web", "fees", slots["procedure_id"], slots["procedure_answers"]
+    )
+    assert answer.responses == ["utter_documents_question"]
