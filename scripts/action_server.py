@@ -16,6 +16,20 @@ from rasa_sdk import endpoint
 from scripts.validate_data import validate_all
 
 
+def warm_up() -> None:
+    """Build the caches now (the resolver's index takes about half a second) so that the first
+    person to write does not wait for them."""
+    from actions.communes import get_resolver
+    from actions.desks import load_desks
+    from actions.procedures_catalogue import load_catalogue
+    from actions.tours import get_calendar
+
+    get_resolver().resolve("Trélon")
+    load_desks()
+    load_catalogue()
+    get_calendar()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=5055)
@@ -26,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
             print(error, file=sys.stderr)
         print("The action server did not start: fix the reference data above.", file=sys.stderr)
         return 1
+    warm_up()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Listen on the configured interface only (rasa-sdk defaults to every interface).
     os.environ.setdefault("SANIC_HOST", os.environ.get("BIND_HOST", "127.0.0.1"))

@@ -23,6 +23,32 @@ from scripts.env import PROJECT_DIR, assistant_env
 BIN = Path(sys.executable).parent
 
 
+# Channels enabled when their required settings are in the environment (docs/channels.md).
+OPTIONAL_CHANNELS = {
+    "channels.sms.SecureTwilioInput": ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_NUMBER"),
+    "channels.messenger.SecureMessengerInput": (
+        "MESSENGER_APP_SECRET",
+        "MESSENGER_PAGE_ACCESS_TOKEN",
+        "MESSENGER_VERIFY_TOKEN",
+    ),
+}
+
+
+def effective_credentials(env: dict[str, str], target: Path) -> Path:
+    """Write credentials.yml plus the channels whose settings are present; return its path.
+
+    Rasa refuses to start on a `${VAR}` that is not set, so SMS and Messenger are added only
+    where configured; their connectors read the values from the environment themselves.
+    """
+    text = (PROJECT_DIR / "credentials.yml").read_text(encoding="utf-8")
+    for connector, variables in OPTIONAL_CHANNELS.items():
+        if all(env.get(v) for v in variables):
+            text += f"\n{connector}: {{}}\n"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
 def free_port() -> int:
     """Return a TCP port free on the loopback interface right now."""
     with socket.socket() as sock:
@@ -90,6 +116,13 @@ class Stack:
     def start(self, timeout: float = 180.0) -> None:
         """Start every process and wait until each answers, or raise with its log's tail."""
         host = self.env["BIND_HOST"]
+        migrate = subprocess.run(
+            [str(BIN / "python"), "-m", "store.cli", "upgrade"],
+            cwd=PROJECT_DIR, env=self.env, capture_output=True, text=True,
+        )  # fmt: skip
+        if migrate.returncode != 0:
+            raise RuntimeError(f"database migration failed:\n{migrate.stdout}{migrate.stderr}")
+        credentials = effective_credentials(self.env, self.log_dir / "credentials.yml")
         self._spawn(
             "actions",
             [str(BIN / "python"), "-m", "scripts.action_server", "--port", self.env["ACTION_PORT"]],
@@ -106,7 +139,7 @@ class Stack:
                 "--port",
                 self.env["RASA_PORT"],
                 "--credentials",
-                "credentials.yml",
+                str(credentials),
                 "--endpoints",
                 "endpoints.yml",
                 "--log-file",

@@ -10,8 +10,8 @@ export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}" RASA_TELEMETRY_ENABLED=
 step() { printf '\n=== %s\n' "$*"; }
 
 step "lint (ruff)"
-"$VENV/bin/ruff" check actions scripts tests webchat bench
-"$VENV/bin/ruff" format --check actions scripts tests webchat bench
+"$VENV/bin/ruff" check actions scripts tests webchat bench channels store nlu_components
+"$VENV/bin/ruff" format --check actions scripts tests webchat bench channels store nlu_components
 
 step "reference data"
 "$PY" -m scripts.validate_data

@@ -10,13 +10,13 @@ loads at run time):
   departements.csv (`OutsideFrance.from_csv`);
 - france_services_nord.csv (`DeskRepository.from_csv`);
 - tours.yml (`load_tours`, which also checks every commune against communes_nord.csv);
-- procedures.yml (`actions.procedures_catalogue.load_catalogue()`), when that module exists.
+- procedures.yml (`actions.procedures_catalogue.load_catalogue()`) and operators.yml
+  (`actions.visio_slots.parse_operators()`).
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -80,16 +80,15 @@ def _validate(reference_dir: Path | None) -> tuple[list[DataFileError], dict[str
 
 
 def _validate_procedures(ref: Path) -> list[DataFileError]:
-    """Validate procedures.yml through its module, written separately; skipped if absent."""
-    try:
-        module = importlib.import_module("actions.procedures_catalogue")
-    except ModuleNotFoundError as exc:
-        if exc.name == "actions.procedures_catalogue":
-            return []
-        raise
+    """Validate procedures.yml (documents to bring) and operators.yml (visio operators)."""
+    from actions.procedures_catalogue import load_catalogue
+    from actions.visio_slots import parse_operators
+
     errors: list[DataFileError] = []
-    path = ref / "procedures.yml"
-    _collect(path, lambda: module.load_catalogue(path), errors)
+    procedures = ref / "procedures.yml"
+    _collect(procedures, lambda: load_catalogue(procedures), errors)
+    operators = ref / "operators.yml"
+    _collect(operators, lambda: parse_operators(operators), errors)
     return errors
 
 
