@@ -26,8 +26,8 @@ step "Rasa data and domain"
 "$RASA" data validate --fail-on-warnings
 
 step "NLU on the held-out test set"
-rm -rf results/nlu
-"$RASA" test nlu --nlu tests/nlu_test.yml --model models --out results/nlu --no-plot >results-nlu.log 2>&1 || { tail -30 results-nlu.log; exit 1; }
+rm -rf results/nlu && mkdir -p results
+"$RASA" test nlu --nlu tests/nlu_test.yml --model models --out results/nlu --no-plot >results/nlu.log 2>&1 || { tail -30 results/nlu.log; exit 1; }
 "$PY" -m scripts.check_nlu_scores results/nlu
 
 step "dialogue test stories"

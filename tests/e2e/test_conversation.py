@@ -23,7 +23,7 @@ def test_asking_for_a_human_gives_a_phone_number(conversation):
 
 
 def test_not_understood_twice_offers_a_human(conversation):
-    first = conversation.say_text("zorglub fnac pluvieux tabouret")
+    first = conversation.say_text("xkcd qwfp zzgrbl")
     second = conversation.say_text("brimborion quetzal mandoline")
     assert "pas bien compris" in first
     assert "conseiller" in second and "03 59 73" in second
