@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import calendar_answers
@@ -40,7 +41,10 @@ class ActionHandleFallback(Action):
                 answer = calendar_answers.next_visit(get_calendar(), commune, paris_now())
                 return send(dispatcher, answer)
         if consecutive_fallbacks(tracker.events) >= 2:
-            dispatcher.utter_message(response="utter_fallback_offer_help")
+            # Offer the handoff (a button to the agents' queue, actions/handoff.py) rather than
+            # entering it at once: the person may prefer to rephrase or call.
+            dispatcher.utter_message(response="utter_fallback_offer_handoff")
+            return [SlotSet("fallback_offered", True)]
         else:
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []

@@ -13,7 +13,11 @@ from actions.tours import get_calendar
 
 
 class ActionAnswerWhere(Action):
-    """Where the bus stops, where the desk is, or where a procedure is done."""
+    """Where the bus stops, where the desk is, or where a procedure is done.
+
+    For a procedure done at a France Services desk or in the bus, it adds when the bus next comes
+    to the person's commune (or asks for the commune to say so).
+    """
 
     def name(self) -> str:
         return "action_answer_where"
@@ -28,7 +32,15 @@ class ActionAnswerWhere(Action):
                 tracker.get_slot("procedure_id"),
                 tracker.get_slot("procedure_answers"),
             )
-            return send(dispatcher, answer)
+            events = send(dispatcher, answer)
+            if answer.responses != ["utter_documents_where"]:
+                return events
+            commune, _ = calendar_answers.find_commune([], tracker.get_slot("commune_insee"))
+            if commune is None:
+                return events + send(dispatcher, calendar_answers.commune_problem(None, AWAIT_BUS))
+            nearby = calendar_answers.next_visit(get_calendar(), commune, paris_now())
+            nearby.slots["topic"] = "documents"  # the conversation is still about the procedure
+            return events + send(dispatcher, nearby)
         commune, problem = commune_or_problem(tracker, AWAIT_BUS)
         if problem is not None:
             return send(dispatcher, problem)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import requests
 
+from handoff.rasa_run import jwt_secret
 from scripts.env import PROJECT_DIR, assistant_env
 
 BIN = Path(sys.executable).parent
@@ -85,6 +86,10 @@ class Stack:
         env = assistant_env(overrides)
         log_dir = log_dir or PROJECT_DIR / "var" / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
+        # Agents' API and Rasa's HTTP API (handoff/, docs/handoff.md): the JWT secret comes
+        # from the environment or var/rasa_jwt_secret (created once), never from a command line.
+        env.setdefault("AGENT_API_PORT", "5056")
+        env.setdefault("RASA_JWT_SECRET", jwt_secret(env))
         db_url = env["DATABASE_URL"]
         if db_url.startswith("sqlite:///"):
             Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -99,8 +104,16 @@ class Stack:
         return f"http://127.0.0.1:{self.env['ACTION_PORT']}"
 
     @property
+    def agent_api_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['AGENT_API_PORT']}"
+
+    @property
     def web_url(self) -> str:
         return f"http://127.0.0.1:{self.env['WEB_PORT']}"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://127.0.0.1:{self.env.get('CONSOLE_PORT', '8090')}"
 
     def _spawn(self, name: str, args: list[str]) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
@@ -130,7 +143,10 @@ class Stack:
         self._spawn(
             "rasa",
             [
-                str(BIN / "rasa"),
+                # = `rasa run` plus --enable-api and the JWT secret (handoff/rasa_run.py)
+                str(BIN / "python"),
+                "-m",
+                "handoff.rasa_run",
                 "run",
                 "--model",
                 str(self.model),
@@ -148,11 +164,21 @@ class Stack:
         )
         if self.with_web:
             self._spawn("web", [str(BIN / "python"), "-m", "webchat.server"])
+            # The staff console (docs/console.md), on CONSOLE_PORT (default 8090).
+            self._spawn(
+                "console",
+                [str(BIN / "python"), "-m", "console.cli", "serve", "--host", host,
+                 "--port", self.env.get("CONSOLE_PORT", "8090")],
+            )  # fmt: skip
         try:
             self._wait(f"{self.action_url}/health", "actions", timeout)
             self._wait(f"{self.rasa_url}/", "rasa", timeout)
+            # The agents' API and the reminder sender, once Rasa answers (it delivers through it).
+            self._spawn("handoff", [str(BIN / "python"), "-m", "handoff"])
+            self._wait(f"{self.agent_api_url}/health", "handoff", timeout)
             if self.with_web:
                 self._wait(f"{self.web_url}/", "web", timeout)
+                self._wait(f"{self.console_url}/login", "console", timeout)
         except Exception:
             self.stop()
             raise

@@ -8,10 +8,20 @@ RASA="$VENV/bin/rasa"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}" RASA_TELEMETRY_ENABLED=false SQLALCHEMY_SILENCE_UBER_WARNING=1
 
 step() { printf '\n=== %s\n' "$*"; }
+# Run a noisy command with its output in results/NAME.log, shown only when it fails.
+quiet() {
+  local name="$1"; shift
+  mkdir -p results
+  if ! "$@" >"results/$name.log" 2>&1; then
+    tail -40 "results/$name.log"
+    echo "FAILED: $* (full log: results/$name.log)" >&2
+    return 1
+  fi
+}
 
 step "lint (ruff)"
-"$VENV/bin/ruff" check actions scripts tests webchat bench channels store nlu_components
-"$VENV/bin/ruff" format --check actions scripts tests webchat bench channels store nlu_components
+"$VENV/bin/ruff" check actions scripts tests webchat bench channels store nlu_components console handoff
+"$VENV/bin/ruff" format --check actions scripts tests webchat bench channels store nlu_components console handoff
 
 step "reference data"
 "$PY" -m scripts.validate_data
@@ -20,19 +30,25 @@ step "unit tests"
 "$PY" -m pytest tests/unit
 
 step "train (skipped when nothing changed)"
-"$RASA" train --quiet --out models
+quiet train "$RASA" train --quiet --out models
+ls -1t models/*.tar.gz | head -1
 
 step "Rasa data and domain"
-"$RASA" data validate --fail-on-warnings
+quiet validate "$RASA" data validate --fail-on-warnings
+echo "rasa data validate: OK"
 
 step "NLU on the held-out test set"
-rm -rf results/nlu && mkdir -p results
-"$RASA" test nlu --nlu tests/nlu_test.yml --model models --out results/nlu --no-plot >results/nlu.log 2>&1 || { tail -30 results/nlu.log; exit 1; }
+rm -rf results/nlu
+quiet nlu "$RASA" test nlu --nlu tests/nlu_test.yml --model models --out results/nlu --no-plot
 "$PY" -m scripts.check_nlu_scores results/nlu
 
 step "dialogue test stories"
-"$RASA" test core --stories tests/test_stories.yml --model models --out results/core \
-  --fail-on-prediction-errors --no-plot --silent
+quiet core "$RASA" test core --stories tests/test_stories.yml --model models --out results/core \
+  --fail-on-prediction-errors --no-plot
+grep -E "Correct:" results/core.log | sed 's/.*rasa.core.test  - \t*/rasa test core: /'
 
 step "end-to-end (real servers, REST channel)"
 "$PY" -m pytest tests/e2e
+
+step "browser: web widget (Playwright + axe-core in Debian's chromium)"
+bash scripts/test_browser.sh

@@ -19,6 +19,8 @@ def stack(tmp_path_factory):
         "ACTION_PORT": str(free_port()),
         "WEB_PORT": str(free_port()),
         "DATABASE_URL": f"sqlite:///{tmp / 'rasa.db'}",
+        # The agents' API of the handoff process (handoff/, scripts/stack.py).
+        "AGENT_API_PORT": str(free_port()),
     }
     overrides["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{overrides['ACTION_PORT']}/webhook"
     overrides["RASA_URL"] = f"http://127.0.0.1:{overrides['RASA_PORT']}"

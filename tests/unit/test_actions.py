@@ -110,7 +110,7 @@ def test_fallback_rephrase_then_human():
     twice = tracker(
         "machin bidule", "nlu_fallback", events=[user("nlu_fallback"), user("nlu_fallback")]
     )
-    assert run(ActionHandleFallback(), twice)[0] == ["utter_fallback_offer_help"]
+    assert run(ActionHandleFallback(), twice)[0] == ["utter_fallback_offer_handoff"]
 
 
 def test_fallback_on_a_bare_commune_name_answers_for_the_commune():
@@ -122,3 +122,22 @@ def test_fallback_on_a_bare_commune_name_answers_for_the_commune():
 
 def test_offer_human():
     assert run(ActionOfferHuman(), tracker("conseiller", "ask_human"))[0] == ["utter_ask_human"]
+
+
+def test_where_for_a_procedure_adds_the_next_bus_in_the_commune():
+    documents = tracker(
+        "j'ai perdu ma carte d'identité c'est pour moi",
+        "ask_documents",
+        [{"entity": "procedure", "value": "carte d'identité"}],
+    )
+    _, _, slots = run(ActionShowDocuments(), documents)
+    where = tracker("où je dois aller ?", "ask_where", slots={**slots, "commune_insee": "59601"})
+    responses, messages, new_slots = run(ActionAnswerWhere(), where)
+    assert responses[0] == "utter_documents_where"
+    assert responses[1] in ("utter_calendar_next_visit", "utter_calendar_visit_today")
+    assert new_slots["topic"] == "documents"
+    unknown = tracker("où je dois aller ?", "ask_where", slots=slots)
+    assert run(ActionAnswerWhere(), unknown)[0] == [
+        "utter_documents_where",
+        "utter_calendar_ask_commune",
+    ]

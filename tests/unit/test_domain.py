@@ -47,6 +47,8 @@ ACTION_FILLED = {
     "department", "tour", "count", "communes", "until", "next_opening",
     # actions/documents_answers.py
     "question", "documents", "details",
+    # actions/booking.py, handoff/app.py
+    "code", "time", "operator",
 }  # fmt: skip
 
 

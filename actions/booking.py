@@ -1,0 +1,521 @@
+"""Visio appointments: the booking form, its status and cancellation, "prévenez-moi".
+
+Thin actions; the logic is in `actions/booking_logic.py`, `actions/visio_slots.py`,
+`actions/contact.py` and the store (`store/repository.py`).
+
+The form `visio_form` asks, in order: the operator, the reason, the commune (skipped when the
+conversation already knows it), a slot among those proposed, the consent to the CNIL notice,
+a name, a phone number or an e-mail. Every slot has a custom mapping: `ValidateVisioForm`
+extracts only the slot the form asked for, so a name typed at the name question can never be
+read as a commune. The person can stop at any question: "conseiller" hands over to a human,
+"non"/"au revoir" drops the request; both end the form with `requested_slot = None` and
+`action_submit_visio` says the last word.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions import booking_logic as logic
+from actions.booking_codes import find_code, format_code
+from actions.calendar import AWAIT_BUS, commune_in_context
+from actions.calendar_answers import commune_problem, find_commune, hours_text
+from actions.clock import paris_now
+from actions.contact import find_email, find_phone
+from actions.dispatch import channel_of, latest_entity, message_text, send
+from actions.handoff import REASON_BOOKING, enter_handoff, get_repository, latest_intent
+from actions.tours import get_calendar
+from actions.visio_slots import (
+    UnknownCommune,
+    find_slot,
+    load_operators,
+    propose_slots,
+)
+from store import BookingNotFound, InvalidTransition, SlotTaken, StoreError
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = (
+    "visio_operator",
+    "visio_reason",
+    "commune_insee",
+    "visio_slot",
+    "visio_consent",
+    "visio_name",
+    "visio_contact",
+)
+STOP_HUMAN = "human"
+STOP_DECLINED = "declined"
+STOP_NO_SLOT = "no_slot"
+STOP_INTENTS = frozenset({"deny", "goodbye"})
+LOOKAHEAD = dt.timedelta(days=150)
+"""How far ahead taken slots are read (buses: four monthly visits)."""
+
+
+def proposals_for(insee: str, now: dt.datetime) -> list[str]:
+    """Tokens of the free slots to propose to a person of commune `insee`."""
+    try:
+        every = propose_slots(insee, now, n=50, per_day=50)
+    except UnknownCommune:
+        return []
+    keys = {slot.place_key for slot in every}
+    taken = get_repository().taken_slots(keys, now, now + LOOKAHEAD)
+    return [slot.token for slot in propose_slots(insee, now, taken=taken)]
+
+
+def slot_of(token: str, now: dt.datetime, check_taken: bool = True):
+    """The `Slot` of a token if it is still bookable (free, on the grid, not too soon)."""
+    key = logic.slot_from_token(token)
+    if key is None:
+        return None
+    taken = ()
+    if check_taken:
+        taken = get_repository().taken_slots([key[0]], key[1], key[1] + dt.timedelta(minutes=1))
+    return find_slot(key, now, taken)
+
+
+def reset_form() -> list[EventType]:
+    return [SlotSet(name, None) for name in FORM_SLOTS if name != "commune_insee"] + [
+        SlotSet("visio_proposals", None),
+        SlotSet("visio_stop", None),
+    ]
+
+
+class ValidateVisioForm(FormValidationAction):
+    """Extract and check each answer of the visio booking form."""
+
+    def name(self) -> str:
+        return "validate_visio_form"
+
+    # -- extraction: only the slot asked for (plus the operator named in the first message) --
+
+    def _answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        return {slot: message_text(tracker) or tracker.latest_message.get("text") or ""}
+
+    @staticmethod
+    def _stop(tracker: Tracker, slot: str) -> dict[str, Any] | None:
+        """End the form when the person asks for a human or drops the request.
+
+        Done in the validate methods: the SDK returns only the slots they set.
+        """
+        intent = latest_intent(tracker)
+        if intent == "ask_human":
+            return {slot: None, "visio_stop": STOP_HUMAN, "requested_slot": None}
+        if intent in STOP_INTENTS and slot != "visio_consent":
+            return {slot: None, "visio_stop": STOP_DECLINED, "requested_slot": None}
+        return None
+
+    async def extract_visio_operator(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        if tracker.get_slot("requested_slot") is None and not tracker.get_slot("visio_operator"):
+            # The message that opened the form: "un rendez-vous en visio avec la CAF".
+            operator = latest_entity(tracker, "operator")
+            if operator or logic.operator_choice(message_text(tracker), load_operators())[0]:
+                return {"visio_operator": operator or message_text(tracker)}
+            return {}
+        return self._answer(tracker, "visio_operator")
+
+    async def extract_visio_reason(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._answer(tracker, "visio_reason")
+
+    async def extract_commune_insee(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        answer = self._answer(tracker, "commune_insee")
+        if answer.get("commune_insee") is not None:
+            answer["commune_insee"] = (
+                latest_entity(tracker, "commune_insee") or answer["commune_insee"]
+            )
+        return answer
+
+    async def extract_visio_slot(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        answer = self._answer(tracker, "visio_slot")
+        if answer.get("visio_slot") is not None:
+            answer["visio_slot"] = latest_entity(tracker, "slot_token") or answer["visio_slot"]
+        return answer
+
+    async def extract_visio_consent(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._answer(tracker, "visio_consent")
+
+    async def extract_visio_name(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._answer(tracker, "visio_name")
+
+    async def extract_visio_contact(self, dispatcher, tracker, domain) -> dict[str, Any]:
+        return self._answer(tracker, "visio_contact")
+
+    # -- validation ------------------------------------------------------------------------
+
+    def validate_visio_operator(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if (stop := self._stop(tracker, "visio_operator")) is not None:
+            return stop
+        catalogue = load_operators()
+        # The words first ("la caf ou les impôts" names two, whatever NLU's entity says); the
+        # entity for a button payload or a spelling the catalogue does not know.
+        operator, candidates = logic.operator_choice(str(value), catalogue)
+        entity = latest_entity(tracker, "operator") or ""
+        if operator is None and not candidates and entity:
+            operator = catalogue.get(entity) or logic.operator_choice(entity, catalogue)[0]
+        if operator is not None:
+            return {"visio_operator": operator.id}
+        if candidates:
+            buttons = logic.operator_buttons(candidates)
+            dispatcher.utter_message(response="utter_visio_operator_ambiguous", buttons=buttons)
+        else:
+            buttons = logic.operator_buttons(catalogue.all())
+            dispatcher.utter_message(response="utter_visio_operator_unknown", buttons=buttons)
+        return {"visio_operator": None}
+
+    def validate_visio_reason(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if (stop := self._stop(tracker, "visio_reason")) is not None:
+            return stop
+        reason = logic.clean_reason(str(value))
+        if reason is None:
+            dispatcher.utter_message(response="utter_visio_reason_too_short")
+        return {"visio_reason": reason}
+
+    def validate_commune_insee(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if (stop := self._stop(tracker, "commune_insee")) is not None:
+            return stop
+        text = str(value)
+        insee = text if text.isdigit() and len(text) == 5 else None
+        commune, resolution = find_commune([] if insee else [text], insee)
+        if commune is None:
+            problem = commune_problem(resolution, AWAIT_BUS)
+            problem.slots.clear()  # the form, not `awaiting`, waits for the commune
+            send(dispatcher, problem)
+            return {"commune_insee": None}
+        proposals = proposals_for(commune.insee, paris_now())
+        if not proposals:
+            return {
+                "commune_insee": commune.insee,
+                "visio_stop": STOP_NO_SLOT,
+                "requested_slot": None,
+            }
+        return {"commune_insee": commune.insee, "visio_proposals": proposals}
+
+    def validate_visio_slot(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if (stop := self._stop(tracker, "visio_slot")) is not None:
+            return stop
+        proposals = list(tracker.get_slot("visio_proposals") or [])
+        if not proposals:
+            return {"visio_slot": None, "visio_stop": STOP_NO_SLOT, "requested_slot": None}
+        chosen = logic.pick_slot(str(value), latest_entity(tracker, "slot_token"), proposals)
+        if chosen is None:
+            dispatcher.utter_message(response="utter_visio_slot_not_understood")
+            return {"visio_slot": None}
+        now = paris_now()
+        if slot_of(chosen, now) is None:
+            dispatcher.utter_message(response="utter_visio_slot_taken")
+            fresh = proposals_for(tracker.get_slot("commune_insee") or "", now)
+            if not fresh:
+                return {"visio_slot": None, "visio_stop": STOP_NO_SLOT, "requested_slot": None}
+            return {"visio_slot": None, "visio_proposals": fresh}
+        return {"visio_slot": chosen}
+
+    def validate_visio_consent(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if (stop := self._stop(tracker, "visio_consent")) is not None:
+            return stop
+        intent = latest_intent(tracker)
+        if intent == "affirm":
+            return {"visio_consent": paris_now().isoformat()}
+        if intent in STOP_INTENTS:
+            return {"visio_consent": None, "visio_stop": STOP_DECLINED, "requested_slot": None}
+        dispatcher.utter_message(response="utter_visio_consent_yes_or_no")
+        return {"visio_consent": None}
+
+    def validate_visio_name(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if (stop := self._stop(tracker, "visio_name")) is not None:
+            return stop
+        from actions.contact import normalize_name
+
+        name = normalize_name(str(value))
+        if name is None:
+            dispatcher.utter_message(response="utter_visio_name_invalid")
+        return {"visio_name": name}
+
+    def validate_visio_contact(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if (stop := self._stop(tracker, "visio_contact")) is not None:
+            return stop
+        text = str(value)
+        email = find_email(text)
+        if email:
+            return {"visio_contact": email}
+        phone = find_phone(text)
+        if phone.ok:
+            return {"visio_contact": phone.e164}
+        if phone.reason == "special":
+            dispatcher.utter_message(response="utter_contact_special_number")
+        else:
+            dispatcher.utter_message(response="utter_contact_invalid")
+        return {"visio_contact": None}
+
+
+class ActionAskVisioSlot(Action):
+    """Propose the free slots as buttons (numbered choices by SMS)."""
+
+    def name(self) -> str:
+        return "action_ask_visio_slot"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        now = paris_now()
+        proposals = list(tracker.get_slot("visio_proposals") or [])
+        if not proposals:
+            proposals = proposals_for(tracker.get_slot("commune_insee") or "", now)
+        slots = [s for s in (slot_of(t, now, check_taken=False) for t in proposals) if s]
+        if not slots:
+            dispatcher.utter_message(response="utter_visio_no_slots")
+            return [SlotSet("visio_proposals", []), SlotSet("visio_stop", STOP_NO_SLOT)]
+        buttons = [logic.slot_button(slot) for slot in slots]
+        dispatcher.utter_message(response="utter_ask_visio_slot", buttons=buttons)
+        return [SlotSet("visio_proposals", [slot.token for slot in slots])]
+
+
+class ActionSubmitVisio(Action):
+    """Store the booking and give its code; or hand over, or say why nothing was booked."""
+
+    def name(self) -> str:
+        return "action_submit_visio"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        stop = tracker.get_slot("visio_stop")
+        if stop == STOP_HUMAN:
+            return reset_form() + enter_handoff(dispatcher, tracker, REASON_BOOKING)
+        if stop == STOP_NO_SLOT:
+            dispatcher.utter_message(response="utter_visio_no_slots")
+            return reset_form()
+        if stop == STOP_DECLINED or not tracker.get_slot("visio_slot"):
+            dispatcher.utter_message(response="utter_visio_dropped")
+            return reset_form()
+        now = paris_now()
+        slot = slot_of(tracker.get_slot("visio_slot"), now, check_taken=False)
+        operator = load_operators().get(tracker.get_slot("visio_operator") or "")
+        contact = tracker.get_slot("visio_contact") or ""
+        try:
+            if slot is None:
+                raise SlotTaken("", now)
+            booking = get_repository().book(
+                slot,
+                operator=operator.id if operator else "",
+                name=tracker.get_slot("visio_name") or "",
+                consent_at=dt.datetime.fromisoformat(tracker.get_slot("visio_consent")),
+                reason=tracker.get_slot("visio_reason") or "",
+                contact_phone=None if "@" in contact else contact,
+                contact_email=contact if "@" in contact else None,
+                commune_insee=tracker.get_slot("commune_insee"),
+                place_label=slot.place.name if slot.place else "",
+                channel=channel_of(tracker),
+                sender_id=tracker.sender_id,
+            )
+        except SlotTaken:
+            # Someone took it since it was proposed: offer the next ones, keep the rest.
+            dispatcher.utter_message(response="utter_visio_slot_taken")
+            fresh = proposals_for(tracker.get_slot("commune_insee") or "", now)
+            if not fresh:
+                dispatcher.utter_message(response="utter_visio_no_slots")
+                return reset_form()
+            return [
+                SlotSet("visio_slot", None),
+                SlotSet("visio_proposals", fresh),
+                FollowupAction("visio_form"),
+            ]
+        except (StoreError, SQLAlchemyError, ValueError):
+            logger.exception("booking failed for %s", tracker.sender_id)
+            dispatcher.utter_message(response="utter_booking_store_error")
+            return reset_form()
+        params = logic.booking_params(
+            format_code(booking.code),
+            logic.slot_label(slot),
+            slot.start,
+            operator.name if operator else "",
+        )
+        dispatcher.utter_message(response="utter_visio_booked", **params)
+        return [*reset_form(), SlotSet("booking_code", booking.code)]
+
+
+def _code_in(tracker: Tracker) -> str | None:
+    return latest_entity(tracker, "booking_code") or find_code(message_text(tracker))
+
+
+def _phone_beside(text: str, code: str | None):
+    """The phone number typed next to the code ("AB3 K79 06 12 ..." must not glue 9 to it)."""
+    if code:
+        text = re.sub(rf"{code[:3]}\s*{code[3:]}", " ", text, flags=re.IGNORECASE)
+    return find_phone(text)
+
+
+def _say_status(dispatcher: CollectingDispatcher, booking) -> None:
+    params = logic.booking_params(
+        format_code(booking.code), booking.place_label, booking.slot_start
+    )
+    dispatcher.utter_message(response=f"utter_booking_status_{booking.status}", **params)
+
+
+class ActionCheckBooking(Action):
+    """ "Où en est mon rendez-vous AB3 K7P ?": the status, to the person who booked only."""
+
+    def name(self) -> str:
+        return "action_check_booking"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        repo = get_repository()
+        code = _code_in(tracker)
+        try:
+            if code is None:
+                bookings = repo.bookings_of(tracker.sender_id)
+                if not bookings:
+                    dispatcher.utter_message(response="utter_booking_ask_code")
+                for booking in bookings[:3]:
+                    _say_status(dispatcher, booking)
+                return []
+            booking = repo.by_code(code)
+            phone = _phone_beside(message_text(tracker), code)
+            proof = booking is not None and (
+                booking.sender_id == tracker.sender_id
+                or (phone.ok and phone.e164 == booking.contact_phone)
+            )
+        except (StoreError, SQLAlchemyError):
+            logger.exception("status look-up failed")
+            dispatcher.utter_message(response="utter_booking_store_error")
+            return []
+        if not proof:
+            # Same answer for an unknown code and someone else's: codes cannot be probed.
+            dispatcher.utter_message(response="utter_booking_not_found")
+            return []
+        _say_status(dispatcher, booking)
+        return [SlotSet("booking_code", booking.code)]
+
+
+class ActionCancelBooking(Action):
+    """ "Annuler mon rendez-vous (AB3 K7P)": cancel with the code and a proof of identity."""
+
+    def name(self) -> str:
+        return "action_cancel_booking"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        repo = get_repository()
+        code = _code_in(tracker)
+        text = message_text(tracker)
+        try:
+            if code is None:
+                bookings = repo.bookings_of(tracker.sender_id)
+                if not bookings:
+                    dispatcher.utter_message(response="utter_booking_ask_code_cancel")
+                    return []
+                buttons = [
+                    {
+                        "title": f"{format_code(b.code)} : "
+                        + logic.booking_params(b.code, b.place_label, b.slot_start)["date"],
+                        "payload": f'/cancel_booking{{"booking_code": "{b.code}"}}',
+                    }
+                    for b in bookings[:5]
+                ]
+                dispatcher.utter_message(response="utter_booking_which_to_cancel", buttons=buttons)
+                return []
+            phone = _phone_beside(text, code)
+            booking = repo.cancel(
+                code,
+                sender_id=tracker.sender_id,
+                channel=channel_of(tracker),
+                phone=phone.e164 if phone.ok else None,
+                email=find_email(text),
+            )
+        except BookingNotFound:
+            dispatcher.utter_message(response="utter_booking_not_found")
+            return []
+        except InvalidTransition:
+            dispatcher.utter_message(response="utter_booking_cannot_cancel")
+            return []
+        except (StoreError, SQLAlchemyError):
+            logger.exception("cancellation failed")
+            dispatcher.utter_message(response="utter_booking_store_error")
+            return []
+        params = logic.booking_params(
+            format_code(booking.code), booking.place_label, booking.slot_start
+        )
+        dispatcher.utter_message(response="utter_booking_cancelled", **params)
+        return [SlotSet("booking_code", None)]
+
+
+class ActionRemindBus(Action):
+    """ "Prévenez-moi quand le bus passe à Trélon": a reminder the day before the visit."""
+
+    def name(self) -> str:
+        return "action_remind_bus"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        commune, _ = commune_in_context(tracker)
+        if commune is None:
+            dispatcher.utter_message(response="utter_remind_bus_ask_commune")
+            return []
+        now = paris_now()
+        visits = get_calendar().next_visits(commune.insee, now, 1, include_cancelled=False)
+        if not visits:
+            dispatcher.utter_message(response="utter_remind_bus_no_visit", commune=commune.name)
+            return [SlotSet("commune_insee", commune.insee)]
+        visit = visits[0]
+        params = {
+            "commune": commune.name,
+            "date": logic.format_date_fr(visit.date),
+            "hours": hours_text(visit),
+            "place": visit.place,
+        }
+        due = logic.day_before(visit.opens_at, now)
+        if due is None:
+            dispatcher.utter_message(response="utter_remind_bus_too_soon", **params)
+            return [SlotSet("commune_insee", commune.insee)]
+        try:
+            get_repository().add_reminder(
+                due_at=due,
+                channel=channel_of(tracker),
+                recipient=tracker.sender_id,
+                sender_id=tracker.sender_id,
+                kind="bus_visit",
+                payload={"response": "utter_reminder_bus", "params": params},
+            )
+        except (StoreError, SQLAlchemyError, ValueError):
+            logger.exception("could not store the bus reminder")
+            dispatcher.utter_message(response="utter_booking_store_error")
+            return []
+        dispatcher.utter_message(response="utter_remind_bus_set", **params)
+        return [SlotSet("commune_insee", commune.insee)]
+
+
+class ActionDeliverReminder(Action):
+    """Say a stored reminder; run by the handoff process through Rasa's API (not predicted)."""
+
+    def name(self) -> str:
+        return "action_deliver_reminder"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        import json
+
+        value = tracker.get_slot("reminder_id")
+        reminder = get_repository().get_reminder(int(value)) if value else None
+        if reminder is not None:
+            payload = json.loads(reminder.payload or "{}")
+            if payload.get("response"):
+                dispatcher.utter_message(
+                    response=payload["response"], **(payload.get("params") or {})
+                )
+        return [SlotSet("reminder_id", None)]

@@ -1,0 +1,163 @@
+"""Booking, handoff and reminders with the real servers: REST channel, agents' API, Rasa's API.
+
+Its own stack (agents always available: HANDOFF_HOURS=always; reminders checked every second),
+stopped and started again in the restart test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+
+import pytest
+import requests
+
+from handoff.auth import hash_token
+from scripts.stack import Stack, free_port
+from store import Repository
+from store.db import make_engine
+from store.models import UTC
+from tests.e2e.conftest import Conversation
+
+pytestmark = pytest.mark.e2e
+
+TOKEN = f"e2e-{uuid.uuid4().hex}"
+
+
+@pytest.fixture(scope="module")
+def agent_stack(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("handoff")
+    overrides = {
+        "RASA_PORT": str(free_port()),
+        "ACTION_PORT": str(free_port()),
+        "WEB_PORT": str(free_port()),
+        "AGENT_API_PORT": str(free_port()),
+        "DATABASE_URL": f"sqlite:///{tmp / 'rasa.db'}",
+        "HANDOFF_HOURS": "always",
+        "REMINDER_INTERVAL_SECONDS": "1",
+        "AGENT_TOKENS": f"Marie:{hash_token(TOKEN)}",
+        "AGENT_TOKENS_FILE": str(tmp / "no-tokens.json"),
+    }
+    overrides["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{overrides['ACTION_PORT']}/webhook"
+    overrides["RASA_URL"] = f"http://127.0.0.1:{overrides['RASA_PORT']}"
+    running = Stack.create(overrides, log_dir=tmp / "logs", with_web=False)
+    running.start()
+    yield running
+    running.stop()
+
+
+def agent(stack, method, path, **kw):
+    return requests.request(
+        method,
+        stack.agent_api_url + path,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=60,
+        **kw,
+    )
+
+
+def web_messages(stack, sender):
+    answer = requests.get(
+        f"{stack.agent_api_url}/agent-messages", params={"sender": sender}, timeout=30
+    )
+    answer.raise_for_status()
+    return [m["text"] for m in answer.json()["messages"]]
+
+
+def repository(stack) -> Repository:
+    return Repository(make_engine(stack.env["DATABASE_URL"]))
+
+
+def book(person: Conversation) -> str:
+    """Go through the booking form; return the code the person was given."""
+    assert "quelques mots" in person.say_text("je voudrais un rendez-vous en visio avec la CAF")
+    assert "commune" in person.say_text("ma prime d'activité")
+    proposals = person.say("Trélon")
+    buttons = [b for m in proposals for b in m.get("buttons", [])]
+    assert buttons, proposals
+    consent = person.say_text(buttons[0]["payload"])
+    assert "1 mois après le rendez-vous" in consent
+    assert "nom" in person.say_text("/affirm")
+    assert "téléphone" in person.say_text("Marie Martin")
+    done = person.say_text("06 12 34 56 78")
+    assert "Votre code" in done, done
+    return done.split("Votre code : ")[1][:7].replace(" ", "")
+
+
+def test_book_then_handoff_agent_message_and_hand_back(agent_stack):
+    person = Conversation(agent_stack)
+    code = book(person)
+    booking = repository(agent_stack).by_code(code)
+    assert booking.status == "requested" and booking.sender_id == person.sender
+
+    # The person asks for a human: queued, the bot stops answering.
+    queued = person.say_text("je veux parler à un conseiller")
+    assert "mets en relation" in queued
+    queue = agent(agent_stack, "GET", "/queue").json()["requests"]
+    (mine,) = [r for r in queue if r["sender_id"] == person.sender]
+    assert f"Rendez-vous : {code}" in mine["summary"]
+    assert person.say("vous êtes là ?") == []
+
+    # The agent's message reaches the web conversation.
+    sent = agent(
+        agent_stack,
+        "POST",
+        f"/conversations/{person.sender}/messages",
+        json={"text": "Bonjour, c'est Marie du Département."},
+    )
+    assert sent.status_code == 200, sent.text
+    assert web_messages(agent_stack, person.sender) == ["Bonjour, c'est Marie du Département."]
+    conversation = agent(agent_stack, "GET", f"/conversations/{person.sender}").json()
+    assert conversation["paused"] is True
+    assert any(e["text"] == "vous êtes là ?" for e in conversation["events"])
+
+    # Hand back: the bot answers again.
+    back = agent(agent_stack, "POST", f"/conversations/{person.sender}/hand_back")
+    assert back.status_code == 200, back.text
+    assert any("de nouveau là" in text for text in web_messages(agent_stack, person.sender))
+    assert "assistant automatique" in person.say_text("bonjour")
+
+    # The agent confirms the booking: the person is told (reminder sent by the handoff process).
+    confirmed = agent(agent_stack, "POST", f"/bookings/{code}/confirm")
+    assert confirmed.status_code == 200, confirmed.text
+    deadline = time.monotonic() + 30
+    texts: list[str] = []
+    while time.monotonic() < deadline and not any("confirmé" in t for t in texts):
+        time.sleep(1)
+        texts += web_messages(agent_stack, person.sender)
+    assert any(f"{code[:3]} {code[3:]} est confirmé" in t for t in texts), texts
+
+
+def test_a_pending_reminder_and_the_bookings_survive_a_restart(agent_stack):
+    person = Conversation(agent_stack)
+    code = book(person)
+    agent_stack.stop()
+    repo = repository(agent_stack)
+    reminder = repo.add_reminder(
+        due_at=dt.datetime.now(tz=UTC),
+        channel="rest",
+        recipient=person.sender,
+        sender_id=person.sender,
+        kind="bus_visit",
+        payload={
+            "response": "utter_reminder_bus",
+            "params": {
+                "commune": "Trélon",
+                "date": "demain",
+                "hours": "de 9 h à 12 h",
+                "place": "la mairie",
+            },
+        },
+    )
+    agent_stack.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and repo.get_reminder(reminder.id).status == "pending":
+        time.sleep(1)
+    assert repo.get_reminder(reminder.id).status == "sent"
+    assert any(
+        "Rappel : le bus France Services passe à Trélon" in t
+        for t in web_messages(agent_stack, person.sender)
+    )
+    assert repo.by_code(code).status == "requested"
+    assert "bien reçue" in person.say_text(f"où en est mon rendez-vous {code[:3]} {code[3:]}")
