@@ -10,6 +10,10 @@ from scripts.stack import Stack
 
 
 def main() -> int:
+    # Ctrl-C and SIGTERM both stop everything, even when started from a shell that ignores
+    # SIGINT for background jobs (Python then leaves SIGINT ignored).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     stack = Stack.create()
     print(f"Starting with model {stack.model.name} (logs in {stack.log_dir})...", flush=True)
     try:
@@ -17,13 +21,17 @@ def main() -> int:
     except (RuntimeError, TimeoutError) as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\nStopped during start-up.", flush=True)
+        return 0
     print(
         f"Ready.\n  Chat page:     {stack.web_url}\n"
         f"  REST channel:  POST {stack.rasa_url}/webhooks/rest/webhook\n"
-        f"  Action server: {stack.action_url}\nPress Ctrl-C to stop.",
+        f"  Action server: {stack.action_url}\n"
+        f"  Staff console: {stack.console_url}  (first admin: python -m console.cli create-admin)\n"
+        f"  Agents' API:   {stack.agent_api_url}\nPress Ctrl-C to stop.",
         flush=True,
     )
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(1)

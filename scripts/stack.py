@@ -179,7 +179,7 @@ class Stack:
             if self.with_web:
                 self._wait(f"{self.web_url}/", "web", timeout)
                 self._wait(f"{self.console_url}/login", "console", timeout)
-        except Exception:
+        except BaseException:  # also Ctrl-C during start-up: never leave a process behind
             self.stop()
             raise
 
