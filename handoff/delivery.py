@@ -5,10 +5,11 @@ stored reminder), then execute the action that says it (`utter_agent_message`,
 `action_deliver_reminder`). The message is logged in the tracker like any bot message, so the
 conversation read by the next agent shows it.
 
-- SMS (`twilio`) and Messenger (`facebook`): `?output_channel=<channel>`, so Rasa's own output
-  channel sends it (channels/sms.py, channels/messenger.py).
-- Web (`rest`, `socketio`, anything else): Rasa answers REST only within the person's request,
-  so the messages Rasa collects are stored in `agent_messages` for the page to fetch
+- SMS (`twilio`), Messenger (`facebook`) and the web widget (`socketio`): `?output_channel=<channel>`,
+  so Rasa's own output channel sends it (channels/sms.py, channels/messenger.py; for socket.io the
+  widget's session room, webchat/socketio_channel.py).
+- REST (and anything else): Rasa answers REST only within the person's request, so the messages
+  Rasa collects are stored in `agent_messages` for the page to fetch
   (`GET /agent-messages?sender=...`).
 """
 
@@ -19,8 +20,8 @@ from typing import Any, Protocol
 from handoff.messages import MessageBox
 from handoff.rasa_api import RasaClient
 
-PUSH_CHANNELS = frozenset({"twilio", "facebook"})
-"""Channels Rasa can send to on its own; the others are fetched by the web page."""
+PUSH_CHANNELS = frozenset({"twilio", "facebook", "socketio"})
+"""Channels Rasa can send to on its own; the others are fetched by the page."""
 LISTEN = {"event": "action", "name": "action_listen"}
 
 
