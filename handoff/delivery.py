@@ -6,8 +6,8 @@ stored reminder), then execute the action that says it (`utter_agent_message`,
 conversation read by the next agent shows it.
 
 - SMS (`twilio`), Messenger (`facebook`) and the web widget (`socketio`):
-  `?output_channel=<channel>`, so Rasa's own output channel sends it (channels/sms.py, channels/messenger.py; for socket.io the
-  widget's session room, webchat/socketio_channel.py).
+  `?output_channel=<channel>`, so Rasa's own output channel sends it (channels/sms.py,
+  channels/messenger.py; for socket.io the widget's session room, webchat/socketio_channel.py).
 - REST (and anything else): Rasa answers REST only within the person's request, so the messages
   Rasa collects are stored in `agent_messages` for the page to fetch
   (`GET /agent-messages?sender=...`).
