@@ -353,6 +353,11 @@ class ActionSubmitVisio(Action):
         return [*reset_form(), SlotSet("booking_code", booking.code)]
 
 
+# What `awaiting` holds after asking for a booking code (a bare code then comes as check_booking).
+AWAIT_CODE_STATUS = "booking_code_status"
+AWAIT_CODE_CANCEL = "booking_code_cancel"
+
+
 def _code_in(tracker: Tracker) -> str | None:
     return latest_entity(tracker, "booking_code") or find_code(message_text(tracker))
 
@@ -385,9 +390,13 @@ class ActionCheckBooking(Action):
                 bookings = repo.bookings_of(tracker.sender_id)
                 if not bookings:
                     dispatcher.utter_message(response="utter_booking_ask_code")
+                    return [SlotSet("awaiting", AWAIT_CODE_STATUS)]
                 for booking in bookings[:3]:
                     _say_status(dispatcher, booking)
                 return []
+            if tracker.get_slot("awaiting") == AWAIT_CODE_CANCEL:
+                # The code alone, answering "Quel rendez-vous voulez-vous annuler ?".
+                return await ActionCancelBooking().run(dispatcher, tracker, domain)
             booking = repo.by_code(code)
             phone = _phone_beside(message_text(tracker), code)
             proof = booking is not None and (
@@ -403,7 +412,7 @@ class ActionCheckBooking(Action):
             dispatcher.utter_message(response="utter_booking_not_found")
             return []
         _say_status(dispatcher, booking)
-        return [SlotSet("booking_code", booking.code)]
+        return [SlotSet("booking_code", booking.code), SlotSet("awaiting", None)]
 
 
 class ActionCancelBooking(Action):
@@ -421,7 +430,7 @@ class ActionCancelBooking(Action):
                 bookings = repo.bookings_of(tracker.sender_id)
                 if not bookings:
                     dispatcher.utter_message(response="utter_booking_ask_code_cancel")
-                    return []
+                    return [SlotSet("awaiting", AWAIT_CODE_CANCEL)]
                 buttons = [
                     {
                         "title": f"{format_code(b.code)} : "
@@ -454,7 +463,7 @@ class ActionCancelBooking(Action):
             format_code(booking.code), booking.place_label, booking.slot_start
         )
         dispatcher.utter_message(response="utter_booking_cancelled", **params)
-        return [SlotSet("booking_code", None)]
+        return [SlotSet("booking_code", None), SlotSet("awaiting", None)]
 
 
 class ActionRemindBus(Action):

@@ -1,8 +1,10 @@
-"""MessageGuard: recognise messages that carry no question before trusting the classifier.
+"""MessageGuard: recognise messages whose meaning is certain before trusting the classifier.
 
 An empty message, one made only of emoji or punctuation, or one far too long is given a fixed
 intent with full confidence (`empty_message`, `no_words`, `message_too_long`), so the dialogue
-answers it politely instead of guessing. The rules live in actions/message_checks.py.
+answers it politely instead of guessing. A message that is only a booking code ("AB3 K7P", the
+answer to "Quel est le code ?") becomes `check_booking` with the code as entity; the action then
+checks or cancels, whichever was asked. The rules live in actions/message_checks.py.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import (
+    ENTITIES,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,
@@ -23,7 +26,12 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.message_checks import MAX_MESSAGE_CHARS, classify_message
+from actions.message_checks import (
+    BOOKING_CODE,
+    MAX_MESSAGE_CHARS,
+    bare_booking_code,
+    classify_message,
+)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -57,7 +65,13 @@ class MessageGuard(GraphComponent):
                 continue  # a button payload such as /ask_human, already parsed
             intent = classify_message(text, self.max_chars)
             if intent is None:
-                continue
+                code = bare_booking_code(text)
+                if code is None:
+                    continue
+                intent = BOOKING_CODE
+                entity = {"entity": "booking_code", "value": code, "start": 0, "end": len(text),
+                          "extractor": "MessageGuard"}  # fmt: skip
+                message.set(ENTITIES, [entity], add_to_output=True)
             prediction = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 1.0}
             message.set(INTENT, prediction, add_to_output=True)
             message.set(INTENT_RANKING_KEY, [prediction], add_to_output=True)

@@ -20,8 +20,8 @@ quiet() {
 }
 
 step "lint (ruff)"
-"$VENV/bin/ruff" check actions scripts tests webchat bench channels store nlu_components console handoff
-"$VENV/bin/ruff" format --check actions scripts tests webchat bench channels store nlu_components console handoff
+"$VENV/bin/ruff" check actions scripts tests webchat bench channels store nlu_components console handoff deploy
+"$VENV/bin/ruff" format --check actions scripts tests webchat bench channels store nlu_components console handoff deploy
 
 step "reference data"
 "$PY" -m scripts.validate_data

@@ -57,3 +57,11 @@ def test_the_conversation_is_stored_in_the_sql_tracker_store(stack, conversation
             (conversation.sender,),
         ).fetchone()
     assert count == 1
+
+
+def test_a_booking_code_typed_alone_is_understood(conversation):
+    from actions.booking_codes import format_code, new_code
+
+    assert "code" in conversation.say_text("où en est mon rendez-vous ?")
+    # An unknown code: the same polite answer as someone else's (codes cannot be probed).
+    assert "Je ne trouve pas ce rendez-vous" in conversation.say_text(format_code(new_code()))

@@ -328,3 +328,31 @@ def test_remind_bus_stores_a_reminder_for_the_day_before(repo):
 def test_remind_bus_without_commune_asks_for_it(repo):
     responses, _, _, _ = run(ActionRemindBus(), tracker("prévenez-moi", "remind_bus"))
     assert responses == ["utter_remind_bus_ask_commune"]
+
+
+def test_a_bare_code_answers_the_question_asked(repo):
+    """ "Quel est le code ?" then "ab3 k7p" alone: checked, or cancelled if that was asked."""
+    token = proposals_for("59601", paris_now())[0]
+    _, _, slots, _ = run(ActionSubmitVisio(), tracker("", "affirm", slots=booked_slots(token)))
+    code = slots["booking_code"]
+    # A new conversation on another device: no booking known, so the code is asked for.
+    responses, _, asked, _ = run(
+        ActionCheckBooking(), tracker("où en est mon rendez-vous", "check_booking", sender="new")
+    )
+    assert responses == ["utter_booking_ask_code"]
+    assert asked["awaiting"] == "booking_code_status"
+    responses, _, asked, _ = run(
+        ActionCancelBooking(), tracker("annuler mon rendez-vous", "cancel_booking", sender="new")
+    )
+    assert responses == ["utter_booking_ask_code_cancel"]
+    assert asked["awaiting"] == "booking_code_cancel"
+    # The bare code (NLU guard: intent check_booking, entity booking_code) with the phone given
+    # at booking, in the conversation that asked to cancel.
+    bare = f"{code[:3].lower()} {code[3:].lower()} 06 12 34 56 78"
+    responses, _, _, _ = run(
+        ActionCheckBooking(),
+        tracker(bare, "check_booking", [{"entity": "booking_code", "value": code}],
+                slots={"awaiting": "booking_code_cancel"}, sender="new"),
+    )  # fmt: skip
+    assert responses == ["utter_booking_cancelled"]
+    assert repo.by_code(code).status == "cancelled"

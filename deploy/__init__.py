@@ -1,0 +1,1 @@
+"""Production profile: PostgreSQL, Redis, two Rasa servers, the action server behind nginx."""
