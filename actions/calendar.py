@@ -53,6 +53,14 @@ def commune_or_problem(
     return None, answers.commune_problem(resolution, awaiting)
 
 
+def answer_for_commune(tracker: Tracker, commune: Commune) -> answers.Answer:
+    """What a commune given on its own answers: the desk when one was asked for, else the bus."""
+    now = paris_now()
+    if tracker.get_slot("awaiting") == AWAIT_DESK or tracker.get_slot("topic") == "desk":
+        return answers.desk_info(commune, now)
+    return answers.next_visit(get_calendar(), commune, now)
+
+
 def date_query(tracker: Tracker):
     text = message_text(tracker)
     return parse_date_fr(text, paris_now().date()) if text else None
@@ -80,13 +88,10 @@ class ActionHandleCommune(Action):
 
     async def run(self, dispatcher, tracker, domain):
         commune, resolution = commune_from_message(tracker)
-        awaiting = tracker.get_slot("awaiting")
         if commune is None:
-            return send(dispatcher, answers.commune_problem(resolution, awaiting or AWAIT_BUS))
-        now = paris_now()
-        if awaiting == AWAIT_DESK or tracker.get_slot("topic") == "desk":
-            return send(dispatcher, answers.desk_info(commune, now))
-        return send(dispatcher, answers.next_visit(get_calendar(), commune, now))
+            awaiting = tracker.get_slot("awaiting") or AWAIT_BUS
+            return send(dispatcher, answers.commune_problem(resolution, awaiting))
+        return send(dispatcher, answer_for_commune(tracker, commune))
 
 
 class ActionShowMoreVisits(Action):

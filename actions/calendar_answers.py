@@ -91,9 +91,14 @@ def commune_problem(resolution: Resolution | None, awaiting: str) -> Answer:
     return answer.say("utter_calendar_commune_unknown", query=query)
 
 
+def nearest_desk(commune: Commune) -> tuple[Desk, float]:
+    """The fixed France Services nearest to the commune's town hall, and its distance in km."""
+    return load_desks().nearest_fixed(commune.lat, commune.lon, 1)[0]
+
+
 def human_contact_for(commune: Commune) -> str:
     """Who to call, nearest the person: the nearest fixed desk's name and phone."""
-    desk, _ = load_desks().nearest_fixed(commune.lat, commune.lon, 1)[0]
+    desk, _ = nearest_desk(commune)
     return f"{desk.name} : {desk.phone}"
 
 
@@ -248,7 +253,7 @@ def not_served(
             when = " : " + ("aujourd'hui" if day == today else f"le {format_date_fr(day)}")
         lines.append(f"- {stop.commune} ({format_distance_km(km)}){when}")
     answer.say("utter_calendar_not_served", commune=commune.name, stops="\n".join(lines))
-    desk, km = load_desks().nearest_fixed(commune.lat, commune.lon, 1)[0]
+    desk, km = nearest_desk(commune)
     answer.say("utter_calendar_nearest_desk", **desk_params(desk), distance=format_distance_km(km))
     return answer
 
@@ -387,7 +392,7 @@ def desk_status(desk: Desk, now: dt.datetime) -> Reply:
 def desk_info(commune: Commune, now: dt.datetime) -> Answer:
     """The fixed France Services nearest to `commune` (its own when it has one), open or not."""
     answer = Answer(slots=_commune_slots(commune, "desk"))
-    desk, km = load_desks().nearest_fixed(commune.lat, commune.lon, 1)[0]
+    desk, km = nearest_desk(commune)
     answer.say("utter_desk_info", **desk_params(desk), distance=format_distance_km(km))
     answer.replies.append(desk_status(desk, now))
     return answer

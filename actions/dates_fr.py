@@ -33,6 +33,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from actions.french import MONTHS_FR, WEEKDAYS_FR
+from actions.tours import add_months
 
 # Reason codes of an invalid date, for the bot to choose its words.
 DAY_OUT_OF_RANGE = "day_out_of_range"  # "le 45", "32 janvier": no month has that day
@@ -190,11 +191,6 @@ def _month_end(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-def _add_months(year: int, month: int, count: int) -> tuple[int, int]:
-    index = year * 12 + month - 1 + count
-    return index // 12, index % 12 + 1
-
-
 def _invalid(label: str, reason: str, matched: str, start: dt.date | None = None) -> DateQuery:
     return DateQuery(start, start, label, invalid=True, reason=reason, matched=matched)
 
@@ -302,7 +298,7 @@ def _relative_day(text: str, today: dt.date) -> DateQuery | None:
             monday = today - dt.timedelta(days=today.weekday()) + dt.timedelta(weeks=count)
             label = f"dans {count} semaine{'s' if count > 1 else ''}"
             return DateQuery(monday, monday + dt.timedelta(days=6), label, matched=match.group(0))
-        year, month = _add_months(today.year, today.month, count)
+        year, month = add_months(today.year, today.month, count)
         return DateQuery(
             dt.date(year, month, 1),
             _month_end(year, month),
@@ -368,7 +364,7 @@ def _week(text: str, today: dt.date) -> DateQuery | None:
 def _month(text: str, today: dt.date) -> DateQuery | None:
     match = re.search(rf"\b(?:le )?mois (?:{_NEXT})\b", text)
     if match:
-        year, month = _add_months(today.year, today.month, 1)
+        year, month = add_months(today.year, today.month, 1)
         return DateQuery(
             dt.date(year, month, 1),
             _month_end(year, month),
@@ -417,7 +413,7 @@ def _day_only(text: str, today: dt.date) -> DateQuery | None:
             found = dt.date(year, month, day)
             if found >= today:
                 return DateQuery(found, found, label, matched=match.group(0))
-        year, month = _add_months(year, month, 1)
+        year, month = add_months(year, month, 1)
     return None  # pragma: no cover - a day 1..31 always comes back within a year
 
 

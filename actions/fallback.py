@@ -9,11 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import calendar_answers
-from actions.calendar import AWAIT_DESK
-from actions.clock import paris_now
+from actions.calendar import answer_for_commune
 from actions.conversation import consecutive_fallbacks
 from actions.dispatch import message_text, send
-from actions.tours import get_calendar
 
 # A message this short that names a commune is taken as the commune, even when NLU hesitated
 # ("Tourcoing", "a wignehies svp"): people often answer with the name alone.
@@ -36,10 +34,7 @@ class ActionHandleFallback(Action):
         if 0 < len(text.split()) <= COMMUNE_ALONE_MAX_WORDS:
             commune, _ = calendar_answers.find_commune([text])
             if commune is not None:
-                if tracker.get_slot("awaiting") == AWAIT_DESK:
-                    return send(dispatcher, calendar_answers.desk_info(commune, paris_now()))
-                answer = calendar_answers.next_visit(get_calendar(), commune, paris_now())
-                return send(dispatcher, answer)
+                return send(dispatcher, answer_for_commune(tracker, commune))
         if consecutive_fallbacks(tracker.events) >= 2:
             # Offer the handoff (a button to the agents' queue, actions/handoff.py) rather than
             # entering it at once: the person may prefer to rephrase or call.
