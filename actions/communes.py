@@ -33,13 +33,16 @@ import csv
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from actions.data_errors import DataErrors, DataFileError
 from actions.paths import REFERENCE_DIR
+
+T = TypeVar("T")
 
 COMMUNES_FILE = "communes_nord.csv"
 OUTSIDE_FILE = "communes_france_hors_nord.csv"
@@ -254,6 +257,56 @@ def check_header(path: Path, header: Sequence[str], required: Sequence[str]) -> 
         raise DataFileError(path, 1, f"missing column(s) in header: {', '.join(missing)}")
 
 
+def load_records(
+    path: Path,
+    required: Sequence[str],
+    parse: Callable[[dict[str, str]], T],
+    key: Callable[[T], str],
+    key_label: str,
+    noun: str,
+) -> list[T]:
+    """Read a reference CSV and parse every row, collecting each problem with its line.
+
+    Args:
+        path: the file.
+        required: columns the header must have.
+        parse: builds a record from a row; raises ValueError (the reason) on a bad row.
+        key: the record's identifier, which must be unique in the file.
+        key_label: the identifier's name in messages ("INSEE code").
+        noun: what a record is, for an empty file ("commune").
+
+    Raises:
+        DataFileError: one problem, with the file, the line and the reason.
+        DataErrors: several problems (each a `DataFileError`), all reported in one pass.
+    """
+    path = Path(path)
+    header, rows = read_reference_csv(path)
+    check_header(path, header, required)
+    errors: list[DataFileError] = []
+    records: list[T] = []
+    seen: dict[str, int] = {}
+    for line, row in rows:
+        if "__width__" in row:
+            errors.append(DataFileError(path, line, row["__width__"]))
+            continue
+        try:
+            record = parse(row)
+        except ValueError as exc:
+            errors.append(DataFileError(path, line, str(exc)))
+            continue
+        ident = key(record)
+        if ident in seen:
+            reason = f"duplicate {key_label} {ident} (first on line {seen[ident]})"
+            errors.append(DataFileError(path, line, reason))
+            continue
+        seen[ident] = line
+        records.append(record)
+    if not rows:
+        errors.append(DataFileError(path, None, f"no {noun} in file"))
+    raise_collected(errors)
+    return records
+
+
 def raise_collected(errors: list[DataFileError]) -> None:
     """Raise the single error, or all of them together as `DataErrors`."""
     if len(errors) == 1:
@@ -280,31 +333,9 @@ class CommuneRepository:
             DataFileError: one problem, with the file, the line and the reason.
             DataErrors: several problems (each a `DataFileError`), all reported in one pass.
         """
-        path = Path(path)
-        header, rows = read_reference_csv(path)
-        check_header(path, header, _COMMUNE_COLUMNS)
-        errors: list[DataFileError] = []
-        communes: list[Commune] = []
-        seen: dict[str, int] = {}
-        for line, row in rows:
-            if "__width__" in row:
-                errors.append(DataFileError(path, line, row["__width__"]))
-                continue
-            try:
-                commune = _parse_commune(row)
-            except ValueError as exc:
-                errors.append(DataFileError(path, line, str(exc)))
-                continue
-            if commune.insee in seen:
-                first = seen[commune.insee]
-                reason = f"duplicate INSEE code {commune.insee} (first on line {first})"
-                errors.append(DataFileError(path, line, reason))
-                continue
-            seen[commune.insee] = line
-            communes.append(commune)
-        if not rows:
-            errors.append(DataFileError(path, None, "no commune in file"))
-        raise_collected(errors)
+        communes = load_records(
+            path, _COMMUNE_COLUMNS, _parse_commune, lambda c: c.insee, "INSEE code", "commune"
+        )
         return cls(communes)
 
     def get(self, insee: str) -> Commune | None:

@@ -18,12 +18,9 @@ from actions.clock import PARIS, to_paris
 from actions.communes import (
     LAT_RANGE,
     LON_RANGE,
-    check_header,
     distance_km,
-    raise_collected,
-    read_reference_csv,
+    load_records,
 )
-from actions.data_errors import DataFileError
 from actions.holidays import is_holiday
 from actions.paths import REFERENCE_DIR
 
@@ -174,30 +171,7 @@ class DeskRepository:
             DataFileError: one problem, with the file, the line and the reason.
             DataErrors: several problems (each a `DataFileError`), all reported in one pass.
         """
-        path = Path(path)
-        header, rows = read_reference_csv(path)
-        check_header(path, header, _REQUIRED_COLUMNS)
-        errors: list[DataFileError] = []
-        desks: list[Desk] = []
-        seen: dict[str, int] = {}
-        for line, row in rows:
-            if "__width__" in row:
-                errors.append(DataFileError(path, line, row["__width__"]))
-                continue
-            try:
-                desk = _parse_desk(row)
-            except ValueError as exc:
-                errors.append(DataFileError(path, line, str(exc)))
-                continue
-            if desk.id in seen:
-                reason = f"duplicate id_fs {desk.id} (first on line {seen[desk.id]})"
-                errors.append(DataFileError(path, line, reason))
-                continue
-            seen[desk.id] = line
-            desks.append(desk)
-        if not rows:
-            errors.append(DataFileError(path, None, "no desk in file"))
-        raise_collected(errors)
+        desks = load_records(path, _REQUIRED_COLUMNS, _parse_desk, lambda d: d.id, "id_fs", "desk")
         return cls(desks)
 
     def all(self) -> list[Desk]:
