@@ -33,6 +33,7 @@ No Rasa import: the Action layer calls these functions and utters the results.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -182,6 +183,20 @@ def _free(start: dt.datetime, key: str, earliest: dt.datetime, taken: Mapping | 
     return start >= earliest and (key, start) not in taken
 
 
+def _day_slots(
+    day: dt.date,
+    periods: Iterable[tuple[dt.time, dt.time]],
+    place: Place,
+    earliest: dt.datetime,
+    taken: Mapping | set,
+    per_day: int,
+) -> Iterator[Slot]:
+    """The first `per_day` free slots of one place on one day, earliest first."""
+    free = (start for start in _grid(day, periods) if _free(start, place.key, earliest, taken))
+    for start in itertools.islice(free, per_day):
+        yield Slot(place.key, start, start + SLOT_LENGTH, place)
+
+
 # --------------------------------------------------------------------------------------------
 # Candidate places
 # --------------------------------------------------------------------------------------------
@@ -231,15 +246,10 @@ def _bus_slots(
         if visit.is_cancelled or is_holiday(visit.date):
             continue  # next_visits already leaves them out; belt and braces for a holiday
         place = _bus_place(visit, distance_km)
-        on_day = 0
-        for start in _grid(visit.date, visit.periods):
-            if _free(start, place.key, earliest, taken):
-                slots.append(Slot(place.key, start, start + SLOT_LENGTH, place))
-                on_day += 1
-                if len(slots) >= limit:
-                    return slots
-                if on_day >= per_day:
-                    break
+        for slot in _day_slots(visit.date, visit.periods, place, earliest, taken, per_day):
+            slots.append(slot)
+            if len(slots) >= limit:
+                return slots
     return slots
 
 
@@ -259,15 +269,10 @@ def _desk_slots(
     today = to_paris(now).date()
     for offset in range(DESK_HORIZON_DAYS + 1):
         day = today + dt.timedelta(days=offset)
-        on_day = 0
-        for start in _grid(day, opening_periods(desk, day)):
-            if _free(start, place.key, earliest, taken):
-                slots.append(Slot(place.key, start, start + SLOT_LENGTH, place))
-                on_day += 1
-                if len(slots) >= limit:
-                    return slots
-                if on_day >= per_day:
-                    break
+        for slot in _day_slots(day, opening_periods(desk, day), place, earliest, taken, per_day):
+            slots.append(slot)
+            if len(slots) >= limit:
+                return slots
     return slots
 
 

@@ -229,14 +229,7 @@ class Repository:
                 except IntegrityError:
                     session.rollback()
                     continue  # the code is already used: draw another one
-                session.add(
-                    SlotClaim(place_key=slot.place_key, slot_start=start, booking_id=booking.id)
-                )
-                try:
-                    session.flush()
-                except IntegrityError:
-                    session.rollback()
-                    raise SlotTaken(slot.place_key, slot.start) from None
+                _claim(session, slot, start, booking.id)
                 session.commit()
                 return booking
         raise StoreError(f"no free booking code after {CODE_ATTEMPTS} attempts")
@@ -374,14 +367,7 @@ class Repository:
                 kind, place_id = _split_key(new_slot.place_key)
                 start = _aware(new_slot.start, "slot start")
                 session.execute(delete(SlotClaim).where(SlotClaim.booking_id == booking.id))
-                session.add(
-                    SlotClaim(place_key=new_slot.place_key, slot_start=start, booking_id=booking.id)
-                )
-                try:
-                    session.flush()
-                except IntegrityError:
-                    session.rollback()
-                    raise SlotTaken(new_slot.place_key, new_slot.start) from None
+                _claim(session, new_slot, start, booking.id)
                 booking.place_kind, booking.place_id = kind, place_id
                 booking.slot_start = start
                 booking.slot_end = _aware(new_slot.end, "slot end")
@@ -640,3 +626,17 @@ def _proves(
         if given is not None and given.casefold() == booking.contact_email.casefold():
             return True
     return False
+
+
+def _claim(session: Session, slot: SlotLike, start: dt.datetime, booking_id: int) -> None:
+    """Claim the slot for the booking; the primary key of slot_claims refuses a second claim.
+
+    Raises:
+        SlotTaken: the slot is already claimed (the session is rolled back).
+    """
+    session.add(SlotClaim(place_key=slot.place_key, slot_start=start, booking_id=booking_id))
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        raise SlotTaken(slot.place_key, slot.start) from None
