@@ -1,8 +1,9 @@
 """REST round-trip latency and throughput of the running assistant, and the Rasa server's memory.
 
 Starts the real stack (scripts/stack.py) on free ports with a fresh SQLite tracker store, then:
-- sends N messages one conversation at a time (p50/p95/p99 latency);
-- sends N messages from C conversations at once (messages/s, p95);
+- sends N messages one at a time, as successive short conversations (each new person says the
+  messages of the chosen kind in turn, as a citizen would): p50/p95/p99 latency;
+- sends N messages from C such people at once (messages/s, p95);
 - reads the peak resident memory of the Rasa server (VmHWM from /proc).
 Usage: python -m bench.bench_rest [--model PATH] [--messages 200] [--concurrency 10]
        [--kind basics|calendar|documents] [--json OUT]
@@ -74,6 +75,16 @@ def one_message(url: str, sender: str, text: str) -> float:
     return time.perf_counter() - start
 
 
+def short_conversations(url: str, texts: list[str], n: int, tag: str) -> list[float]:
+    """Send n messages as successive short conversations: each new person says `texts` in turn."""
+    latencies: list[float] = []
+    while len(latencies) < n:
+        who = f"bench-{tag}-{uuid.uuid4().hex[:8]}"
+        for text in texts[: n - len(latencies)]:
+            latencies.append(one_message(url, who, text))
+    return latencies
+
+
 def peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -96,14 +107,10 @@ def run(model: Path | None, n: int, concurrency: int, kind: str) -> dict:
             url = f"{stack.rasa_url}/webhooks/rest/webhook"
             for text in texts:  # warm-up: first calls load lazily
                 one_message(url, "warmup", text)
-            sender = f"bench-{uuid.uuid4().hex[:8]}"
-            sequential = [one_message(url, sender, texts[i % len(texts)]) for i in range(n)]
+            sequential = short_conversations(url, texts, n, "seq")
 
             def conversation(c: int) -> list[float]:
-                who = f"bench-{c}-{uuid.uuid4().hex[:6]}"
-                return [
-                    one_message(url, who, texts[i % len(texts)]) for i in range(n // concurrency)
-                ]
+                return short_conversations(url, texts, n // concurrency, f"c{c}")
 
             start = time.perf_counter()
             with ThreadPoolExecutor(concurrency) as pool:

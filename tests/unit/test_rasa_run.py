@@ -1,0 +1,161 @@
+"""The Rasa launcher's validator of action-server answers behaves as Rasa's own."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+import jsonschema
+import pytest
+from rasa.core.actions.action import RemoteAction
+
+from handoff.rasa_run import install_action_response_validator
+
+VALID = [
+    {"events": [], "responses": []},
+    {
+        "events": [{"event": "slot", "name": "commune", "value": "59606"}],
+        "responses": [{"text": "Le bus passe mardi.", "buttons": []}],
+    },
+    {},
+]
+INVALID = [
+    {"events": "not a list"},
+    {"events": [{"name": "x"}]},
+    {"responses": "text"},
+    {"events": [{"event": 12}]},
+]
+
+
+def sync(test):
+    """Run an async test in its own event loop (the suite has no asyncio plugin)."""
+
+    @functools.wraps(test)
+    def run(*args, **kwargs):
+        return asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def action() -> RemoteAction:
+    install_action_response_validator()
+    install_action_response_validator()  # twice: idempotent
+    return RemoteAction("action_next_visits", None)
+
+
+@pytest.mark.parametrize("answer", VALID)
+def test_valid_answers_pass(action: RemoteAction, answer: dict) -> None:
+    jsonschema.validate(answer, RemoteAction.action_response_format_spec())
+    assert action._validate_action_result(answer) is True
+
+
+@pytest.mark.parametrize("answer", INVALID)
+def test_invalid_answers_raise_the_same_error_as_rasa(action: RemoteAction, answer: dict) -> None:
+    with pytest.raises(jsonschema.ValidationError) as expected:
+        jsonschema.validate(answer, RemoteAction.action_response_format_spec())
+    with pytest.raises(jsonschema.ValidationError) as raised:
+        action._validate_action_result(answer)
+    assert raised.value.message.startswith(expected.value.message)
+    assert "Failed to validate Action server response" in raised.value.message
+    assert list(raised.value.absolute_path) == list(expected.value.absolute_path)
+
+
+# --- the SQL tracker store's saved-event count ---------------------------------------------
+
+
+@pytest.fixture()
+def store(tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    from handoff.rasa_run import install_speedups
+
+    install_speedups()
+    install_speedups()  # twice: idempotent
+    return SQLTrackerStore(Domain.empty(), host=f"sqlite:///{tmp_path / 'rasa.db'}")
+
+
+def stored_rows(store) -> list[tuple[str, str | None]]:
+    with store.session_scope() as session:
+        rows = session.query(store.SQLEvent).order_by(store.SQLEvent.id).all()
+        return [(row.type_name, row.intent_name or row.action_name) for row in rows]
+
+
+def said(text: str, intent: str, timestamp: float | None = None):
+    from rasa.shared.core.events import UserUttered
+
+    return UserUttered(text, {"name": intent, "confidence": 1.0}, timestamp=timestamp)
+
+
+@sync
+async def test_each_event_is_stored_once_across_messages(store) -> None:
+    from rasa.shared.core.events import ActionExecuted, BotUttered
+
+    from handoff.rasa_run import STORED_EVENTS_ATTRIBUTE
+
+    tracker = await store.get_or_create_tracker("person")  # new: saved through the COUNT path
+    for turn, intent in enumerate(["greet", "ask_next_visit", "thanks"]):
+        tracker = await store.retrieve("person")
+        assert getattr(tracker, STORED_EVENTS_ATTRIBUTE) == len(tracker.events)
+        for event in (said(f"message {turn}", intent), ActionExecuted("utter_x"), BotUttered("ok")):
+            tracker.update(event)
+        await store.save(tracker)
+        assert not hasattr(tracker, STORED_EVENTS_ATTRIBUTE)  # used once
+        await store.save(tracker)  # a second save of the same object: counted, nothing doubled
+    rows = stored_rows(store)
+    assert [r for r in rows if r[0] == "user"] == [
+        ("user", "greet"),
+        ("user", "ask_next_visit"),
+        ("user", "thanks"),
+    ]
+    assert len(rows) == len((await store.retrieve("person")).events)
+
+
+@sync
+async def test_a_new_session_is_stored_after_the_old_one(store) -> None:
+    import time
+
+    from rasa.shared.core.events import ActionExecuted, SessionStarted
+
+    tracker = await store.get_or_create_tracker("someone")
+    tracker = await store.retrieve("someone")
+    tracker.update(said("bonjour", "greet"))
+    await store.save(tracker)
+    old_session = len(stored_rows(store))
+    tracker = await store.retrieve("someone")
+    # What Rasa appends to the retrieved tracker when the session expired:
+    tracker.update(ActionExecuted("action_session_start", timestamp=time.time() + 1))
+    tracker.update(SessionStarted(timestamp=time.time() + 1))
+    tracker.update(ActionExecuted("action_listen", timestamp=time.time() + 1))
+    tracker.update(said("re-bonjour", "greet", timestamp=time.time() + 1))
+    await store.save(tracker)
+    rows = stored_rows(store)
+    assert len(rows) == old_session + 4
+    assert rows[-1] == ("user", "greet")
+    assert [e.type_name for e in (await store.retrieve("someone")).events] == [
+        "session_started",
+        "action",
+        "user",
+    ]
+
+
+@sync
+async def test_a_tracker_built_elsewhere_is_saved_by_counting(store) -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    await store.save(DialogueStateTracker.from_events("other", [said("salut", "greet")]))
+    tracker = DialogueStateTracker.from_events(
+        "other", [said("salut", "greet"), said("merci", "thanks")]
+    )
+    await store.save(tracker)  # no note from retrieve: the database count decides
+    assert stored_rows(store) == [("user", "greet"), ("user", "thanks")]
+
+
+def test_the_store_on_sqlite_uses_the_project_engine(store) -> None:
+    from sqlalchemy.pool import QueuePool
+
+    assert isinstance(store.engine.pool, QueuePool)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
