@@ -1,8 +1,9 @@
 """Bookings by place and day: confirm, move, refuse, cancel; the citizen is notified.
 
-The notification is a reminder due now (`Repository.add_reminder`, kind "booking_status"),
-delivered by the reminder sender on the booking's channel; the console sends nothing itself, so
-a platform that is down delays the message instead of losing it.
+Each change goes through `handoff.booking_changes.change_booking`, as the agents' API's do: the
+new status, then the person's notice (and reminder the day before), queued for the handoff
+process's reminder sender; the console sends nothing itself, so a platform that is down delays
+the message instead of losing it.
 """
 
 from __future__ import annotations
@@ -25,20 +26,19 @@ from flask import (
 )
 
 from console.security import audit, login_required
+from handoff.booking_changes import change_booking
 from store.models import (
     BOOKING_CANCELLED,
     BOOKING_CONFIRMED,
     BOOKING_MOVED,
     BOOKING_REFUSED,
     BOOKING_STATUSES,
-    Booking,
 )
 from store.repository import BookingNotFound, InvalidTransition, SlotTaken
 
 bp = Blueprint("bookings", __name__)
 
 SIMPLE_ACTIONS = (BOOKING_CONFIRMED, BOOKING_REFUSED, BOOKING_CANCELLED)
-NOTIFY_KIND = "booking_status"
 
 
 @dataclass(frozen=True)
@@ -54,35 +54,15 @@ def _repo() -> Any:
     return current_app.extensions["console_repo"]
 
 
+def _now() -> dt.datetime:
+    return current_app.config["CLOCK"]()
+
+
 def _day(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value or "")
     except ValueError:
         return current_app.config["CLOCK"]().astimezone(current_app.config["ZONE"]).date()
-
-
-def notify(booking: Booking) -> None:
-    """Queue the message telling the citizen what happened to the booking."""
-    recipient = booking.sender_id or booking.contact_phone or booking.contact_email
-    channel = booking.channel or ("twilio" if booking.contact_phone else "email")
-    if not booking.sender_id:
-        recipient = booking.contact_phone or booking.contact_email
-    _repo().add_reminder(
-        due_at=current_app.config["CLOCK"](),
-        channel=channel,
-        recipient=recipient,
-        sender_id=booking.sender_id or None,
-        kind=NOTIFY_KIND,
-        payload={
-            "code": booking.code,
-            "status": booking.status,
-            "slot_start": booking.slot_start.isoformat(),
-            "slot_end": booking.slot_end.isoformat(),
-            "place_label": booking.place_label,
-            "note": booking.note or "",
-        },
-        booking_id=booking.id,
-    )
 
 
 @bp.route("/bookings")
@@ -131,13 +111,12 @@ def set_status(code: str) -> Any:
         abort(400)
     note = request.form.get("note", "").strip()[:500] or None
     try:
-        booking = _repo().set_status(code, status, g.user["username"], note=note)
+        booking = change_booking(_repo(), code, status, g.user["username"], _now(), note=note)
     except BookingNotFound:
         abort(404)
     except InvalidTransition:
         flash("booking_invalid_transition", "error")
         return _back()
-    notify(booking)
     audit(f"booking_{status}", target=booking.code, detail=note or "")
     flash(f"booking_{status}", "ok")
     return _back()
@@ -157,14 +136,14 @@ def move(code: str) -> Any:
         flash("booking_bad_slot", "error")
         return _back()
     start = dt.datetime.combine(day, time, tzinfo=zone)
-    if start <= current_app.config["CLOCK"]():
+    if start <= _now():
         flash("booking_bad_slot", "error")
         return _back()
     slot = NewSlot(booking.place_key, start, start + (booking.slot_end - booking.slot_start))
     note = request.form.get("note", "").strip()[:500] or None
     try:
-        booking = _repo().set_status(
-            code, BOOKING_MOVED, g.user["username"], new_slot=slot, note=note
+        booking = change_booking(
+            _repo(), code, BOOKING_MOVED, g.user["username"], _now(), new_slot=slot, note=note
         )
     except SlotTaken:
         flash("booking_slot_taken", "error")
@@ -172,7 +151,6 @@ def move(code: str) -> Any:
     except InvalidTransition:
         flash("booking_invalid_transition", "error")
         return _back()
-    notify(booking)
     audit("booking_moved", target=booking.code, detail=start.isoformat())
     flash("booking_moved", "ok")
     return _back()

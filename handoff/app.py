@@ -32,10 +32,10 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from actions.booking_codes import format_code
-from actions.booking_logic import booking_params, day_before, slot_from_token
+from actions.booking_logic import slot_from_token
 from actions.clock import to_paris
 from actions.visio_slots import find_slot
+from handoff import booking_changes
 from handoff.auth import ROLE_SERVICE, Caller, authenticate
 from handoff.rasa_api import RasaError
 from store import BookingNotFound, InvalidTransition, NotFound, SlotTaken
@@ -47,11 +47,8 @@ from store.models import (
     BOOKING_REFUSED,
     HANDOFF_TAKEN,
     HANDOFF_WAITING,
-    REMINDER_CANCELLED,
-    REMINDER_PENDING,
     UTC,
     HandoffRequest,
-    Reminder,
 )
 
 logger = logging.getLogger(__name__)
@@ -60,10 +57,10 @@ CONFIG = web.AppKey("config", dict)
 
 MAX_TEXT = 2000
 STATUS_ACTIONS = {
-    "confirm": (BOOKING_CONFIRMED, "utter_booking_now_confirmed"),
-    "move": (BOOKING_MOVED, "utter_booking_now_moved"),
-    "refuse": (BOOKING_REFUSED, "utter_booking_now_refused"),
-    "cancel": (BOOKING_CANCELLED, "utter_booking_now_cancelled"),
+    "confirm": BOOKING_CONFIRMED,
+    "move": BOOKING_MOVED,
+    "refuse": BOOKING_REFUSED,
+    "cancel": BOOKING_CANCELLED,
 }
 
 
@@ -330,48 +327,11 @@ async def booking(request: web.Request) -> web.Response:
     return web.json_response(booking_json(item))
 
 
-def _cancel_pending_reminders(repo: Any, booking_id: int, now: dt.datetime) -> None:
-    from sqlalchemy import update
-
-    with transaction(repo.engine) as session:
-        session.execute(
-            update(Reminder)
-            .where(Reminder.booking_id == booking_id, Reminder.status == REMINDER_PENDING)
-            .values(status=REMINDER_CANCELLED, updated_at=now)
-        )
-
-
-def _announce(repo: Any, booking: Any, response: str, now: dt.datetime) -> None:
-    """Tell the person now, and remind them the day before when the booking stands."""
-    params = booking_params(format_code(booking.code), booking.place_label, booking.slot_start)
-    common = {
-        "channel": booking.channel or "rest",
-        "recipient": booking.sender_id or booking.contact_phone or booking.contact_email,
-        "sender_id": booking.sender_id,
-        "booking_id": booking.id,
-    }
-    repo.add_reminder(
-        due_at=now,
-        kind="booking_status",
-        payload={"response": response, "params": params},
-        **common,
-    )
-    if booking.status in (BOOKING_CONFIRMED, BOOKING_MOVED):
-        due = day_before(booking.slot_start, now)
-        if due is not None:
-            repo.add_reminder(
-                due_at=due,
-                kind="booking_reminder",
-                payload={"response": "utter_reminder_booking", "params": params},
-                **common,
-            )
-
-
 async def change_booking(request: web.Request) -> web.Response:
     operation = request.match_info["operation"]
     if operation not in STATUS_ACTIONS:
         return _error(404, "unknown operation")
-    status, response = STATUS_ACTIONS[operation]
+    status = STATUS_ACTIONS[operation]
     body = await _body(request)
     agent = _agent_name(request, body)
     repo = request.app[CONFIG]["repo"]
@@ -387,10 +347,12 @@ async def change_booking(request: web.Request) -> web.Response:
     note = body.get("note")
     try:
         updated = await asyncio.to_thread(
-            repo.set_status,
+            booking_changes.change_booking,
+            repo,
             request.match_info["code"],
             status,
             agent,
+            now,
             new_slot=new_slot,
             note=str(note)[:1000] if note else None,
         )
@@ -400,9 +362,6 @@ async def change_booking(request: web.Request) -> web.Response:
         return _error(409, str(error))
     except SlotTaken:
         return _error(409, "that slot is taken")
-    if status == BOOKING_MOVED:
-        await asyncio.to_thread(_cancel_pending_reminders, repo, updated.id, now)
-    await asyncio.to_thread(_announce, repo, updated, response, now)
     return web.json_response(booking_json(updated))
 
 

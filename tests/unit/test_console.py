@@ -515,13 +515,19 @@ def test_bookings_page_and_actions_notify(env):
     assert moved.status == "moved" and moved.slot_start == dt.datetime(
         2026, 3, 13, 13, 0, tzinfo=UTC
     )
+    # The same notices as the agents' API's (handoff/booking_changes.py): moving drops the
+    # confirmation not yet sent and the reminder of the old slot.
     due = repo.due_reminders(NOW)
-    assert [json.loads(r.payload)["status"] for r in due] == ["confirmed", "moved"]
+    assert [json.loads(r.payload)["response"] for r in due] == ["utter_booking_now_moved"]
     assert all(r.kind == "booking_status" and r.recipient == "conv-1" for r in due)
+    assert json.loads(due[0].payload)["params"]["time"] == "14 h"  # Paris time
+    later = repo.due_reminders(NOW + dt.timedelta(days=60))
+    assert [r.kind for r in later] == ["booking_status", "booking_reminder"]
     post(client, f"/bookings/{booking.code}/status", {"status": "refused", "note": "complet"})
     assert repo.by_code(booking.code).status == "refused"
     # Refusing drops the notices not yet sent (the store's rule): the person gets the last one.
-    assert [json.loads(r.payload)["status"] for r in repo.due_reminders(NOW)] == ["refused"]
+    due = repo.due_reminders(NOW + dt.timedelta(days=60))
+    assert [json.loads(r.payload)["response"] for r in due] == ["utter_booking_now_refused"]
     # A final status cannot change again.
     response = post(client, f"/bookings/{booking.code}/status", {"status": "confirmed"})
     assert response.status_code == 302 and repo.by_code(booking.code).status == "refused"
