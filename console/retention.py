@@ -6,9 +6,13 @@
 - Bookings: 1 month after the appointment (`Repository.purge`, which also removes closed
   handoff requests and finished reminders last changed before that date).
 - Login failures older than a day; the audit log is kept 12 months (it holds no citizen text).
-- Erasure of one citizen: every event, index row, teach item, handoff request and booking of
-  the conversation, or of every conversation linked to a phone number (as SMS sender, or as the
-  contact of a booking or call-back, or typed in a message).
+- Messages waiting for a web page (`agent_messages`) and the channels' own rows (numbered SMS
+  choices and the rest of a long SMS, Messenger contact times and messages Messenger refused):
+  deleted with the conversation, and when older than the retention period.
+- Erasure of one citizen: every event, index row, teach item, handoff request, booking, waiting
+  message and channel row of the conversation, or of every conversation linked to a phone number
+  (as SMS sender, or as the contact of a booking or call-back, or typed in a message). An SMS
+  opt-out ("STOP") is kept: it is what stops the messages, and holds nothing but the number.
 """
 
 from __future__ import annotations
@@ -17,15 +21,63 @@ import datetime as dt
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import delete, or_, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import delete, inspect, or_, select
+from sqlalchemy.engine import Connection, Engine
 
 from actions.contact import format_phone_fr, normalize_phone
+from channels.store import messenger_contact, messenger_unsent, sms_state
 from console import conversations, models
+from handoff.messages import agent_messages
 from store.models import Booking, HandoffRequest, Reminder, SlotClaim
 from store.repository import Repository
 
 AUDIT_MONTHS = 12
+
+
+def _existing(conn: Connection, *tables: Any) -> list[Any]:
+    """The tables present in the database (the channels create theirs on first use)."""
+    inspector = inspect(conn)
+    return [table for table in tables if inspector.has_table(table.name)]
+
+
+def _purge_messages(conn: Connection, cutoff: dt.datetime) -> dict[str, int]:
+    naive = cutoff.astimezone(dt.timezone.utc).replace(tzinfo=None)  # channels store naive UTC
+    counts = {}
+    for table in _existing(conn, agent_messages):
+        counts["agent_messages"] = conn.execute(
+            delete(table).where(table.c.created_at < cutoff)
+        ).rowcount
+    for table in _existing(conn, messenger_unsent):
+        counts["channel_messenger_unsent"] = conn.execute(
+            delete(table).where(table.c.created_at < naive)
+        ).rowcount
+    for table in _existing(conn, messenger_contact):
+        counts["channel_messenger_contact"] = conn.execute(
+            delete(table).where(table.c.last_user_message_at < naive)
+        ).rowcount
+    for table in _existing(conn, sms_state):
+        c = table.c
+        counts["channel_sms_state"] = conn.execute(
+            delete(table).where(
+                or_(c.choices_at.is_(None), c.choices_at < naive),
+                or_(c.pending_at.is_(None), c.pending_at < naive),
+            )
+        ).rowcount
+    return counts
+
+
+def _erase_messages(conn: Connection, senders: list[str]) -> dict[str, int]:
+    counts = {}
+    for table in _existing(conn, agent_messages):
+        counts["agent_messages"] = conn.execute(
+            delete(table).where(table.c.sender_id.in_(senders))
+        ).rowcount
+    keys = {messenger_unsent: "psid", messenger_contact: "psid", sms_state: "phone"}
+    for table in _existing(conn, *keys):
+        counts[table.name] = conn.execute(
+            delete(table).where(table.c[keys[table]].in_(senders))
+        ).rowcount
+    return counts
 
 
 def purge(
@@ -67,6 +119,7 @@ def purge(
                 models.audit_log.c.at < now - relativedelta(months=AUDIT_MONTHS)
             )
         ).rowcount
+        counts.update(_purge_messages(conn, cutoff))
     store_counts = Repository(engine, clock=lambda: now).purge(
         now - relativedelta(months=booking_months)
     )
@@ -146,4 +199,5 @@ def erase(
         counts["teach_items"] = conn.execute(
             delete(models.teach_items).where(models.teach_items.c.sender_id.in_(ids))
         ).rowcount
+        counts.update(_erase_messages(conn, ids + ([e164] if e164 else [])))
     return counts

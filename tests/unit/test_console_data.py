@@ -276,3 +276,67 @@ def test_cli_create_admin_purge_and_export(tmp_path, monkeypatch, capsys):
     assert cli.main(["--url", url, "teach-export", str(out)]) == 0
     assert out.read_text().startswith('version: "3.1"')
     dispose_engines()
+
+
+def _message_rows(engine) -> dict[str, set[str]]:
+    from channels.store import messenger_contact, messenger_unsent, sms_optout, sms_state
+    from handoff.messages import agent_messages
+
+    with engine.connect() as conn:
+        return {
+            "agent_messages": set(conn.execute(select(agent_messages.c.sender_id)).scalars()),
+            "sms_state": set(conn.execute(select(sms_state.c.phone)).scalars()),
+            "sms_optout": set(conn.execute(select(sms_optout.c.phone)).scalars()),
+            "messenger_contact": set(conn.execute(select(messenger_contact.c.psid)).scalars()),
+            "messenger_unsent": set(conn.execute(select(messenger_unsent.c.psid)).scalars()),
+        }
+
+
+def _channel_data(url: str, engine, people: list[str], at: dt.datetime) -> None:
+    from channels.store import ChannelStore
+    from handoff.messages import MessageBox, agent_messages
+
+    naive = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    channels = ChannelStore(url)
+    box = MessageBox(engine)
+    for who in people:
+        box.put(who, "rest", "Bonjour, c'est Marie.", "agent", "marie")
+        channels.save_sms_turn(who, [{"title": "Oui", "payload": "/affirm"}], "la suite", now=naive)
+        channels.touch_messenger_user(who, at=naive)
+        channels.record_unsent(who, "outside_24h", {"text": "Votre rendez-vous"}, now=naive)
+        channels.set_opted_out(who, True, now=naive)
+    with engine.begin() as conn:
+        conn.execute(
+            agent_messages.update()
+            .where(agent_messages.c.sender_id.in_(people))
+            .values(created_at=at)
+        )
+
+
+def test_erase_removes_waiting_messages_and_channel_rows_keeps_the_opt_out(tmp_path):
+    url = make_db(tmp_path)
+    engine = get_engine(url)
+    sample_conversation(engine, "+33612345678")
+    _channel_data(url, engine, ["+33612345678", "psid-2", "psid-3"], NOW)
+    counts = retention.erase(engine, phone="06 12 34 56 78")
+    assert counts["agent_messages"] == 1 and counts["channel_sms_state"] == 1
+    retention.erase(engine, sender_id="psid-2")
+    rows = _message_rows(engine)
+    for table in ("agent_messages", "sms_state", "messenger_contact", "messenger_unsent"):
+        assert rows[table] == {"psid-3"}, table
+    # "STOP" stays honoured: the opt-out list keeps the number.
+    assert rows["sms_optout"] == {"+33612345678", "psid-2", "psid-3"}
+    dispose_engines()
+
+
+def test_purge_removes_old_waiting_messages_and_channel_rows(tmp_path):
+    url = make_db(tmp_path)
+    engine = get_engine(url)
+    _channel_data(url, engine, ["old"], NOW - dt.timedelta(days=200))
+    _channel_data(url, engine, ["recent"], NOW - dt.timedelta(days=2))
+    counts = retention.purge(engine, NOW, months=6, booking_months=1)
+    assert counts["agent_messages"] == 1 and counts["channel_messenger_unsent"] == 1
+    rows = _message_rows(engine)
+    assert rows["sms_state"] == rows["messenger_contact"] == {"recent"}
+    assert rows["messenger_unsent"] == {"recent"}
+    dispose_engines()
