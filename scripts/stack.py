@@ -18,6 +18,7 @@ from pathlib import Path
 
 import requests
 
+from handoff.auth import ROLE_SERVICE, hash_token, new_token
 from handoff.rasa_run import jwt_secret
 from scripts.env import PROJECT_DIR, assistant_env
 
@@ -74,6 +75,8 @@ class Stack:
     log_dir: Path
     with_web: bool = True
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Given to the staff console only (its token for the agents' API), see `create`.
+    console_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -93,7 +96,24 @@ class Stack:
         db_url = env["DATABASE_URL"]
         if db_url.startswith("sqlite:///"):
             Path(db_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        return cls(env=env, model=model or latest_model(), log_dir=log_dir, with_web=with_web)
+        # The staff console sends agents' answers through the agents' API (docs/console.md):
+        # unless one is configured, it gets a service token made for this run, known to the
+        # handoff process by its hash only, and given to the console's environment alone.
+        console_env = {"AGENT_API_URL": f"http://127.0.0.1:{env['AGENT_API_PORT']}"}
+        if not env.get("AGENT_API_TOKEN"):
+            token = new_token()
+            console_env["AGENT_API_TOKEN"] = token
+            service = f"console:{hash_token(token)}:{ROLE_SERVICE}"
+            env["AGENT_TOKENS"] = ",".join(filter(None, [env.get("AGENT_TOKENS"), service]))
+        if env.get("AGENT_API_URL"):
+            console_env.pop("AGENT_API_URL")
+        return cls(
+            env=env,
+            model=model or latest_model(),
+            log_dir=log_dir,
+            with_web=with_web,
+            console_env=console_env,
+        )
 
     @property
     def rasa_url(self) -> str:
@@ -115,12 +135,12 @@ class Stack:
     def console_url(self) -> str:
         return f"http://127.0.0.1:{self.env.get('CONSOLE_PORT', '8090')}"
 
-    def _spawn(self, name: str, args: list[str]) -> None:
+    def _spawn(self, name: str, args: list[str], extra_env: dict[str, str] | None = None) -> None:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
         self.processes[name] = subprocess.Popen(
             args,
             cwd=PROJECT_DIR,
-            env=self.env,
+            env={**self.env, **(extra_env or {})},
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -169,6 +189,7 @@ class Stack:
                 "console",
                 [str(BIN / "python"), "-m", "console.cli", "serve", "--host", host,
                  "--port", self.env.get("CONSOLE_PORT", "8090")],
+                extra_env=self.console_env,
             )  # fmt: skip
         try:
             self._wait(f"{self.action_url}/health", "actions", timeout)

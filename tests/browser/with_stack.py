@@ -1,21 +1,26 @@
 """Run a command against a fresh assistant stack: `python -m tests.browser.with_stack -- CMD...`.
 
-Starts the action server, Rasa (with the socket.io channel) and the widget's demo page on free
-ports with an empty SQLite tracker store, as tests/e2e does; runs CMD with WEB_URL and RASA_URL
-in its environment; stops everything; exits with CMD's code. scripts/test_browser.sh uses it to
-run the Playwright tests.
+Starts the whole stack (action server, Rasa with the socket.io channel, the widget's demo page,
+the agents' API and the staff console) on free ports with an empty SQLite database, as tests/e2e
+does, agents always available and reminders sent every second; creates a console admin; runs
+CMD with WEB_URL, RASA_URL, CONSOLE_URL, CONSOLE_USER and CONSOLE_PASSWORD in its environment;
+stops everything; exits with CMD's code. scripts/test_browser.sh uses it to run the Playwright
+tests.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from scripts.stack import Stack, free_port
+from scripts.stack import BIN, PROJECT_DIR, Stack, free_port
+
+CONSOLE_USER = "agent-test"
 
 
 def stack_overrides(tmp: Path) -> dict[str, str]:
@@ -31,7 +36,18 @@ def stack_overrides(tmp: Path) -> dict[str, str]:
         "WEB_ALLOWED_ORIGINS": (
             f"http://127.0.0.1:{ports['WEB_PORT']},http://localhost:{ports['WEB_PORT']}"
         ),
+        "HANDOFF_HOURS": "always",
+        "REMINDER_INTERVAL_SECONDS": "1",
+        "AGENT_TOKENS_FILE": str(tmp / "agent_tokens.json"),
     }
+
+
+def create_console_admin(stack: Stack, password: str) -> None:
+    subprocess.run(
+        [str(BIN / "python"), "-m", "console.cli", "create-admin", CONSOLE_USER],
+        input=password, text=True, cwd=PROJECT_DIR, env=stack.env, check=True,
+        capture_output=True,
+    )  # fmt: skip
 
 
 def main(argv: list[str]) -> int:
@@ -43,19 +59,30 @@ def main(argv: list[str]) -> int:
         tmp = Path(tmp_dir)
         stack = Stack.create(stack_overrides(tmp), log_dir=tmp / "logs")
         started = time.monotonic()
+        password = secrets.token_urlsafe(16)
         try:
             stack.start()
-        except (RuntimeError, TimeoutError) as error:
-            print(f"ERROR: the stack did not start: {error}", file=sys.stderr)
+            create_console_admin(stack, password)
+        except (RuntimeError, TimeoutError, subprocess.CalledProcessError) as error:
+            stack.stop()
+            detail = getattr(error, "stderr", "") or ""
+            print(f"ERROR: the stack did not start: {error}\n{detail}", file=sys.stderr)
             return 1
         print(f"stack ready in {time.monotonic() - started:.0f} s at {stack.web_url}", flush=True)
-        env = {**os.environ, "WEB_URL": stack.web_url, "RASA_URL": stack.rasa_url}
+        env = {
+            **os.environ,
+            "WEB_URL": stack.web_url,
+            "RASA_URL": stack.rasa_url,
+            "CONSOLE_URL": stack.console_url,
+            "CONSOLE_USER": CONSOLE_USER,
+            "CONSOLE_PASSWORD": password,
+        }
         try:
             code = subprocess.call(command, env=env)
         finally:
             stack.stop()
         if code != 0:
-            for name in ("rasa", "actions", "web"):
+            for name in ("rasa", "actions", "web", "handoff", "console"):
                 print(f"--- {name}.log (tail)\n{stack.log_tail(name, 30)}", file=sys.stderr)
         return code
 

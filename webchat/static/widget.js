@@ -160,6 +160,10 @@
   var ready = false; // true between session_confirm and a disconnection
   var queue = []; // messages typed while not ready, sent in order once ready
   var replyStart = null; // first bot message of the reply being received
+  var lastBotAt = 0; // when the last bot message arrived (ms)
+  // A bot message that comes this long after the previous one, with no question of the person in
+  // between, is news of its own (an agent's answer, a booking notice): shown from its start.
+  var NEW_MESSAGE_GAP_MS = 3000;
 
   var root = el("div", { className: "fsn-root", lang: "fr" });
   var launcher = el("button", {
@@ -263,8 +267,9 @@
     }
   }
 
-  function scrollTo(node) {
-    // A new answer is shown from its start (long ones too) when it is not already in view.
+  function scrollTo(node, newest) {
+    // A new answer is shown from its start (long ones too), and as much of its newest message as
+    // fits below that start: the view moves down to reveal what arrived, never past the start.
     // The conversation scrolls in .fsn-body, or in the whole panel on very short screens.
     var box = panel.scrollHeight > panel.clientHeight + 1 ? panel : body;
     var offset = box === panel ? body.offsetTop : 0;
@@ -276,11 +281,17 @@
       box.scrollTop = 0; // the first screen starts with the notice: automatic assistant, privacy
       return;
     }
+    var last = newest || node;
     var top = offset + node.offsetTop;
-    if (top + node.offsetHeight <= box.scrollTop + box.clientHeight && top >= box.scrollTop) {
-      return;
+    var end = offset + last.offsetTop + last.offsetHeight;
+    var target = box.scrollTop;
+    if (end + 8 > target + box.clientHeight) {
+      target = end + 8 - box.clientHeight;
     }
-    box.scrollTop = Math.max(0, top - 8);
+    if (top - 8 < target) {
+      target = top - 8;
+    }
+    box.scrollTop = Math.max(0, target);
   }
 
   function setStatus(text) {
@@ -320,11 +331,13 @@
     transcript.push(item);
     saveTranscript();
     var node = renderMessage(item, true);
-    if (!replyStart) {
+    var now = Date.now();
+    if (!replyStart || now - lastBotAt > NEW_MESSAGE_GAP_MS) {
       replyStart = node;
     }
+    lastBotAt = now;
     setStatus("");
-    scrollTo(replyStart);
+    scrollTo(replyStart, node);
   }
 
   // ---- socket.io
