@@ -37,6 +37,7 @@ from twilio.request_validator import RequestValidator
 
 from channels import texts
 from channels.delivery import DeliveryResult, RetryPolicy, post_with_retry
+from channels.limits import Limits, limits_from_env
 from channels.sms_format import (
     choices_line,
     keyword,
@@ -297,9 +298,16 @@ class SecureTwilioInput(InputChannel):
     def from_credentials(cls, credentials: dict[str, Any] | None) -> InputChannel:
         return cls(TwilioConfig.from_credentials(credentials))
 
-    def __init__(self, config: TwilioConfig, store: ChannelStore | None = None) -> None:
+    def __init__(
+        self,
+        config: TwilioConfig,
+        store: ChannelStore | None = None,
+        limits: Limits | None = None,
+    ) -> None:
         self.config = config
         self._store = store
+        # Messages per phone number (channels/limits.py): against floods and SMS pumping.
+        self.limits = limits or limits_from_env()
         self._validator = RequestValidator(config.auth_token)
         self._seen: OrderedDict[str, None] = OrderedDict()
 
@@ -360,6 +368,10 @@ class SecureTwilioInput(InputChannel):
             if not phone:
                 return response.text("missing From", status=400)
             if self._already_seen(request.form.get("MessageSid")):
+                return response.empty()
+            if not self.limits.sms_allows(phone):
+                # No answer: answering a flood is what SMS pumping makes us pay for.
+                logger.warning("SMS: %s over the per-number limit: message not answered", phone)
                 return response.empty()
             # Shielded: if Twilio hangs up (15 s timeout) and Sanic cancels this handler, the
             # turn still completes and its answer is still sent.

@@ -21,3 +21,10 @@ SMS_CHOICES_END = "."
 
 # Ends an SMS cut because the answer was too long; the citizen writes SUITE to read the rest.
 SMS_MORE_POINTER = "Écrivez SUITE pour la suite."
+
+# Web (REST, socket.io): a conversation or an address sent too many messages in a short time
+# (channels/limits.py). Nothing is lost: the person writes again a minute later.
+WEB_RATE_LIMITED = (
+    "Vous avez envoyé beaucoup de messages en peu de temps. "
+    "Merci d'attendre une minute, puis d'écrire à nouveau."
+)

@@ -9,7 +9,8 @@ Département's France Services. Rasa needs no restart: Redis and SQLAlchemy reco
 when the server is back (the first message after a PostgreSQL restart may still get the apology,
 while SQLAlchemy discards its dead connections).
 
-deploy/prod.py writes them into var/prod/credentials.yml in place of `rest:` and
+deploy/prod.py writes them into var/prod/credentials.yml in place of
+`channels.rest.LimitedRestInput:` and
 `webchat.socketio_channel.RestrictedSocketIOInput:`; same URLs (`name()` is unchanged).
 """
 
@@ -20,9 +21,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import UserMessage
-from rasa.core.channels.rest import RestInput
 from sanic import Blueprint
 
+from channels.rest import LimitedRestInput
 from deploy.action_guard import DEFAULT_APOLOGY
 from webchat.socketio_channel import RestrictedSocketIOInput
 
@@ -52,8 +53,8 @@ def guarded(on_new_message: Handler) -> Handler:
     return handle
 
 
-class GuardedRestInput(RestInput):
-    """Rasa's REST channel (/webhooks/rest/webhook) with the apology on failure."""
+class GuardedRestInput(LimitedRestInput):
+    """The project's REST channel (/webhooks/rest/webhook) with the apology on failure."""
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
         return super().blueprint(guarded(on_new_message))
@@ -67,7 +68,7 @@ class GuardedSocketIOInput(RestrictedSocketIOInput):
 
 
 PROD_CHANNELS = {
-    "rest:": "deploy.channels.GuardedRestInput:",
+    "channels.rest.LimitedRestInput:": "deploy.channels.GuardedRestInput:",
     "webchat.socketio_channel.RestrictedSocketIOInput:": "deploy.channels.GuardedSocketIOInput:",
 }
 

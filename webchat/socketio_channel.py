@@ -35,6 +35,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from channels import texts
+from channels.limits import Limits, limits_from_env
+
 logger = logging.getLogger(__name__)
 
 SESSION_ID_PATTERN = re.compile(r"[0-9a-f]{32,64}")
@@ -119,11 +122,19 @@ class RestrictedSocketIOInput(SocketIOInput):
             cors_allowed_origins=allowed_origins(),
         )
 
-    def __init__(self, *args: Any, cors_allowed_origins: list[str] | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        cors_allowed_origins: list[str] | None = None,
+        limits: Limits | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.cors_allowed_origins = (
             allowed_origins() if cors_allowed_origins is None else cors_allowed_origins
         )
+        # Per session and per address (channels/limits.py), as for the REST channel.
+        self.limits = limits or limits_from_env()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server and its event handlers (same events as Rasa's channel)."""
@@ -138,6 +149,8 @@ class RestrictedSocketIOInput(SocketIOInput):
         self.sio = sio
         # socket id -> the session confirmed to that socket; only this process's sockets.
         sessions: dict[str, str] = {}
+        # socket id -> the person's address (for the per-address limit).
+        addresses: dict[str, str] = {}
         logger.info("socket.io accepts the origins %s", ", ".join(origins))
 
         @socketio_webhook.route("/", methods=["GET"])
@@ -151,6 +164,9 @@ class RestrictedSocketIOInput(SocketIOInput):
             if not origin_allowed(environ, origins):
                 logger.warning("socket.io connection refused from %s", environ.get("HTTP_ORIGIN"))
                 return False
+            addresses[sid] = self.limits.client_address(
+                environ.get("REMOTE_ADDR"), environ.get("HTTP_X_FORWARDED_FOR")
+            )
             if self.jwt_key:
                 token = (auth or {}).get("token")
                 payload = None
@@ -164,6 +180,7 @@ class RestrictedSocketIOInput(SocketIOInput):
         @sio.on("disconnect", namespace=self.namespace)
         async def disconnect(sid: str, *_: Any) -> None:
             sessions.pop(sid, None)
+            addresses.pop(sid, None)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Any = None) -> None:
@@ -190,6 +207,16 @@ class RestrictedSocketIOInput(SocketIOInput):
                     return
             else:
                 sender_id = sid
+            address = addresses.get(sid, "unknown")
+            if not self.limits.web_allows(sender_id, address):
+                logger.warning("socket.io: session %s or %s over the limit", sender_id, address)
+                await sio.emit(
+                    self.bot_message_evt,
+                    {"text": texts.WEB_RATE_LIMITED},
+                    room=sid,
+                    namespace=self.namespace,
+                )
+                return
             message = UserMessage(
                 data["message"][:MAX_MESSAGE_CHARS],
                 SocketIOOutput(sio, self.bot_message_evt),

@@ -551,3 +551,21 @@ def test_config_from_environment(monkeypatch):
     monkeypatch.delenv("TWILIO_AUTH_TOKEN")
     with pytest.raises(ValueError, match="TWILIO_AUTH_TOKEN"):
         TwilioConfig.from_credentials({})
+
+
+# --- Limits (channels/limits.py) -----------------------------------------------------------------
+
+
+def test_a_flood_from_one_number_is_not_answered(tmp_path, monkeypatch):
+    monkeypatch.setenv("SMS_RATE_PER_NUMBER", "3/60")
+
+    async def scenario():
+        async with world(tmp_path, bot=say({"text": "Bonjour."})) as w:
+            replies = [await w.sms("bonjour") for _ in range(5)]
+            assert all(r.status == 204 for r in replies)  # Twilio is told nothing more
+            assert len(w.agent.messages) == 3  # the last two never reached the dialogue
+            assert len(w.sent) == 3  # and cost no SMS
+            await w.sms("bonjour", phone="+33698765432")
+            assert len(w.sent) == 4  # another number is answered
+
+    run(scenario())
