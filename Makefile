@@ -6,7 +6,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: help setup run train test lint format validate validate-data lookups unit nlu-test core-test e2e bench clean
+.PHONY: help setup run train test lint format validate validate-data lookups unit nlu-test core-test e2e bench prod test-prod clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -45,6 +45,12 @@ unit: setup ## Unit tests only (fast)
 
 bench: setup train ## Run the benchmarks (see bench/README.md)
 	@$(PY) -m bench.run_all
+
+prod: setup train ## Production profile on loopback: PostgreSQL, Redis, 2 Rasa, actions, nginx :8000 (root; docs/production.md)
+	@$(PY) -m deploy.prod up
+
+test-prod: setup ## Tests of the production profile (root, about 5 minutes; not part of make test)
+	@bash deploy/test_prod.sh
 
 clean: ## Remove trained models, test results and local databases
 	rm -rf models results var .pytest_cache

@@ -9,8 +9,8 @@ of the Département's France Services. Rasa then utters it and goes on as usual.
 
     python -m deploy.action_guard --port 5066 --upstream http://127.0.0.1:5065/webhook
 
-The apology is the domain's response `utter_technical_problem` when domain.yml has one (the
-proposed change in docs/production.md), else the text below. A 400 (an action rejecting its
+The apology is the domain's response `utter_technical_problem` when domain.yml has one (it
+does), else the text below. A 400 (an action rejecting its
 execution) is passed through unchanged, as Rasa handles it.
 """
 
@@ -29,7 +29,7 @@ from aiohttp import web
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESPONSE_NAME = "utter_technical_problem"
-# Used only until domain.yml has `utter_technical_problem` (docs/production.md), and by
+# Used when domain.yml has no `utter_technical_problem` (a model trained before it), and by
 # deploy/channels.py (a channel has no NLG). The phone numbers come from the domain's
 # `human_contact` slot (checked against the reference data by tests/unit/test_domain.py).
 APOLOGY_START = "Désolé, un problème technique m'empêche de vous répondre pour le moment."

@@ -226,6 +226,7 @@ class ProdStack(Stack):
                 "PGPASSWORD_SUPERUSER": pg_password,
                 "DATABASE_URL": f"postgresql://rasa:{pg_password}@127.0.0.1:{cfg.pg_port}/rasa",
                 "ACTION_PORT": str(cfg.action_port),
+                "GUARD_PORT": str(cfg.guard_port),
                 "ACTION_UPSTREAM_URL": f"http://127.0.0.1:{cfg.action_port}/webhook",
                 "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{cfg.guard_port}/webhook",
                 "ACTION_GUARD_TIMEOUT": f"{cfg.guard_timeout:g}",

@@ -32,6 +32,7 @@ def assistant_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
     defaults = {
         "RASA_PORT": "5005",
         "ACTION_PORT": "5055",
+        "GUARD_PORT": "5066",
         "WEB_PORT": "8080",
         "BIND_HOST": "127.0.0.1",
         "DATABASE_URL": f"sqlite:///{PROJECT_DIR / 'var' / 'rasa.db'}",
@@ -39,7 +40,9 @@ def assistant_env(overrides: dict[str, str] | None = None) -> dict[str, str]:
     for key, value in {**defaults, **read_dotenv(PROJECT_DIR / ".env")}.items():
         env.setdefault(key, value)
     env.update(overrides or {})
-    env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{env['ACTION_PORT']}/webhook")
+    # Rasa calls the action server through its guard (deploy/action_guard.py): an apology within
+    # a few seconds when the action server is down or hanging, instead of silence.
+    env.setdefault("ACTION_ENDPOINT_URL", f"http://127.0.0.1:{env['GUARD_PORT']}/webhook")
     env.setdefault("RASA_URL", f"http://127.0.0.1:{env['RASA_PORT']}")
     # TensorFlow and Rasa telemetry: quiet, and never phone home (no network here anyway).
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

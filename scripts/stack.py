@@ -160,6 +160,12 @@ class Stack:
             "actions",
             [str(BIN / "python"), "-m", "scripts.action_server", "--port", self.env["ACTION_PORT"]],
         )
+        # The guard in front of the action server (Rasa's action_endpoint points to it).
+        self._spawn(
+            "guard",
+            [str(BIN / "python"), "-m", "deploy.action_guard", "--port", self.env["GUARD_PORT"],
+             "--upstream", f"{self.action_url}/webhook"],
+        )  # fmt: skip
         self._spawn(
             "rasa",
             [
@@ -193,6 +199,7 @@ class Stack:
             )  # fmt: skip
         try:
             self._wait(f"{self.action_url}/health", "actions", timeout)
+            self._wait(f"http://127.0.0.1:{self.env['GUARD_PORT']}/health", "guard", timeout)
             self._wait(f"{self.rasa_url}/", "rasa", timeout)
             # The agents' API and the reminder sender, once Rasa answers (it delivers through it).
             self._spawn("handoff", [str(BIN / "python"), "-m", "handoff"])

@@ -25,12 +25,11 @@ CONSOLE_USER = "agent-test"
 
 def stack_overrides(tmp: Path) -> dict[str, str]:
     """Free ports and a throw-away tracker store; socket.io allows only the demo page."""
-    names = ("RASA_PORT", "ACTION_PORT", "WEB_PORT", "AGENT_API_PORT", "CONSOLE_PORT")
+    names = ("RASA_PORT", "ACTION_PORT", "GUARD_PORT", "WEB_PORT", "AGENT_API_PORT", "CONSOLE_PORT")
     ports = {name: str(free_port()) for name in names}
     return {
         **ports,
         "DATABASE_URL": f"sqlite:///{tmp / 'rasa.db'}",
-        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['ACTION_PORT']}/webhook",
         "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
         "RASA_PUBLIC_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
         "WEB_ALLOWED_ORIGINS": (

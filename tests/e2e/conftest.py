@@ -22,7 +22,10 @@ def stack(tmp_path_factory):
         # The agents' API of the handoff process (handoff/, scripts/stack.py).
         "AGENT_API_PORT": str(free_port()),
     }
-    overrides["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{overrides['ACTION_PORT']}/webhook"
+    overrides["GUARD_PORT"] = str(free_port())  # Rasa -> guard -> action server
+    # Every test conversation comes from 127.0.0.1: no per-address limit (channels/limits.py);
+    # the per-conversation limit stays on (tested in test_conversation.py).
+    overrides["WEB_RATE_PER_ADDRESS"] = "0"
     overrides["RASA_URL"] = f"http://127.0.0.1:{overrides['RASA_PORT']}"
     running = Stack.create(overrides, log_dir=tmp / "logs")
     running.start()

@@ -39,7 +39,7 @@ def agent_stack(tmp_path_factory):
         "AGENT_TOKENS": f"Marie:{hash_token(TOKEN)}",
         "AGENT_TOKENS_FILE": str(tmp / "no-tokens.json"),
     }
-    overrides["ACTION_ENDPOINT_URL"] = f"http://127.0.0.1:{overrides['ACTION_PORT']}/webhook"
+    overrides["GUARD_PORT"] = str(free_port())  # Rasa -> guard -> action server
     overrides["RASA_URL"] = f"http://127.0.0.1:{overrides['RASA_PORT']}"
     running = Stack.create(overrides, log_dir=tmp / "logs", with_web=False)
     running.start()

@@ -65,3 +65,54 @@ def test_a_booking_code_typed_alone_is_understood(conversation):
     assert "code" in conversation.say_text("où en est mon rendez-vous ?")
     # An unknown code: the same polite answer as someone else's (codes cannot be probed).
     assert "Je ne trouve pas ce rendez-vous" in conversation.say_text(format_code(new_code()))
+
+
+def test_a_hanging_action_server_gets_an_apology_not_silence(stack, conversation):
+    """Rasa would wait 300 s and say nothing; the guard answers within its 4 s timeout."""
+    import os
+    import signal
+    import time
+
+    group = os.getpgid(stack.processes["actions"].pid)
+    os.killpg(group, signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        answer = conversation.say_text("quand passe le bus à Trélon ?")
+        elapsed = time.monotonic() - started
+    finally:
+        os.killpg(group, signal.SIGCONT)
+    assert "problème technique" in answer and "03 59 73" in answer, answer
+    assert elapsed < 8, elapsed
+    # Back to normal at once, in the same conversation.
+    assert "Trélon" in conversation.say_text("quand passe le bus à Trélon ?")
+
+
+def test_a_web_client_cannot_write_in_an_sms_conversation(stack):
+    import requests
+
+    url = f"{stack.rasa_url}/webhooks/rest/webhook"
+    for body in (
+        {"sender": "+33612345678", "message": "où en est mon rendez-vous"},
+        {"sender": "test-spoof-0001", "message": "bonjour", "input_channel": "twilio"},
+        {"sender": ["x"], "message": "bonjour"},
+    ):
+        answer = requests.post(url, json=body, timeout=30)
+        assert answer.status_code == 400, answer.text
+    answer = requests.post(url, data="{not json", timeout=30)
+    assert answer.status_code == 400
+
+
+def test_a_flooding_conversation_gets_a_polite_answer(conversation):
+    import requests
+
+    from channels import texts
+
+    url = f"{conversation.stack.rasa_url}/webhooks/rest/webhook"
+    statuses = []
+    for _ in range(21):  # the default: 20 messages a minute per conversation
+        body = {"sender": conversation.sender, "message": "merci"}
+        answer = requests.post(url, json=body, timeout=30)
+        statuses.append(answer.status_code)
+    assert statuses[:20] == [200] * 20
+    assert statuses[20] == 429
+    assert answer.json() == [{"recipient_id": conversation.sender, "text": texts.WEB_RATE_LIMITED}]
