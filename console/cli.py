@@ -126,8 +126,27 @@ def main(argv: list[str] | None = None) -> int:
     from console import create_app
 
     app = create_app({"DATABASE_URL": args.url} if args.url else None)
-    app.run(host=args.host, port=args.port, threaded=True, debug=False)
+    app.run(
+        host=args.host,
+        port=args.port,
+        threaded=True,
+        debug=False,
+        request_handler=path_only_request_handler(),
+    )
     return 0
+
+
+def path_only_request_handler() -> type:
+    """Werkzeug's request handler, logging each request without its query string: a search
+    ("?q=06 12 34 56 78") may hold a citizen's personal data, which stays out of the logs."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    class PathOnlyRequestHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            path = self.path.split("?", 1)[0]
+            self.log("info", '"%s %s" %s %s', self.command, path, code, size)
+
+    return PathOnlyRequestHandler
 
 
 if __name__ == "__main__":

@@ -67,6 +67,9 @@ class ProdConfig:
     rasa_ports: tuple[int, ...] = (5015, 5016)
     action_port: int = 5065
     guard_port: int = 5066
+    agent_api_port: int = 5076
+    console_port: int = 5090
+    console_http_port: int = 8001
     pg_port: int = 55433
     redis_port: int = 6380
     body_limit: str = "16k"
@@ -84,6 +87,9 @@ class ProdConfig:
             "PROD_RASA_PORTS": ("rasa_ports", lambda v: tuple(int(p) for p in v.split(","))),
             "PROD_ACTION_PORT": ("action_port", int),
             "PROD_GUARD_PORT": ("guard_port", int),
+            "PROD_AGENT_API_PORT": ("agent_api_port", int),
+            "PROD_CONSOLE_PORT": ("console_port", int),
+            "PROD_CONSOLE_HTTP_PORT": ("console_http_port", int),
             "PROD_PG_PORT": ("pg_port", int),
             "PROD_REDIS_PORT": ("redis_port", int),
             "PROD_BODY_LIMIT": ("body_limit", str),
@@ -105,6 +111,9 @@ class ProdConfig:
             rasa_ports=tuple(free_port() for _ in range(rasa_servers)),
             action_port=free_port(),
             guard_port=free_port(),
+            agent_api_port=free_port(),
+            console_port=free_port(),
+            console_http_port=free_port(),
             pg_port=free_port(),
             redis_port=free_port(),
             **overrides,
@@ -125,6 +134,11 @@ class ProdConfig:
     @property
     def public_url(self) -> str:
         return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def console_url(self) -> str:
+        """The staff console through nginx (its own port: an office network, not the public)."""
+        return f"http://127.0.0.1:{self.console_http_port}"
 
 
 def secret(cfg: ProdConfig, name: str, env: dict[str, str]) -> str:
@@ -191,6 +205,8 @@ def render_nginx(cfg: ProdConfig) -> str:
         "LOG_DIR": str(cfg.log_dir),
         "NGINX_DIR": str(cfg.root / "nginx"),
         "HTTP_PORT": str(cfg.http_port),
+        "CONSOLE_HTTP_PORT": str(cfg.console_http_port),
+        "CONSOLE_PORT": str(cfg.console_port),
         "BODY_LIMIT": cfg.body_limit,
         "RATE": str(cfg.rate_per_second),
         "BURST": str(cfg.burst),
@@ -235,6 +251,8 @@ class ProdStack(Stack):
                 "REDIS_PASSWORD": redis_password,
                 "REDIS_DB": "1",
                 "REDIS_KEY_PREFIX": "fsnord",
+                # socket.io emits relayed between the Rasa servers (webchat/socketio_channel.py).
+                "SOCKETIO_REDIS_URL": f"redis://:{redis_password}@127.0.0.1:{cfg.redis_port}/2",
                 # Rasa opens up to 50 + 100 PostgreSQL connections per server by default:
                 # two servers would exceed max_connections=100.
                 "SQL_POOL_SIZE": env.get("SQL_POOL_SIZE", "10"),
@@ -245,15 +263,31 @@ class ProdStack(Stack):
                 "TICKET_LOCK_LIFETIME": env.get("TICKET_LOCK_LIFETIME", "15"),
                 # The web widget is served through nginx's port.
                 "WEB_ALLOWED_ORIGINS": env.get("WEB_ALLOWED_ORIGINS", cfg.public_url),
-                "RASA_URL": f"http://127.0.0.1:{cfg.rasa_ports[0]}",
+                # The handoff process delivers through any live Rasa server (handoff/rasa_api.py).
+                "RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in cfg.rasa_ports),
+                "AGENT_API_PORT": str(cfg.agent_api_port),
+                "CONSOLE_PORT": str(cfg.console_port),
+                "CONSOLE_SECRET_KEY": secret(cfg, "console_secret_key", env),
             }
         )
-        return cls(env=env, model=base.model, log_dir=cfg.log_dir, with_web=False, cfg=cfg)
+        # The console's service token for the agents' API, made by Stack.create.
+        console_env = {
+            **base.console_env,
+            "AGENT_API_URL": f"http://127.0.0.1:{cfg.agent_api_port}",
+        }
+        return cls(
+            env=env,
+            model=base.model,
+            log_dir=cfg.log_dir,
+            with_web=False,
+            cfg=cfg,
+            console_env=console_env,
+        )
 
     # --- the servers -------------------------------------------------------------------------
 
-    def _spawn(self, name: str, args: list[str]) -> None:
-        super()._spawn(name, args)
+    def _spawn(self, name: str, args: list[str], extra_env: dict[str, str] | None = None) -> None:
+        super()._spawn(name, args, extra_env)
         self._write_pid(name)
 
     def _write_pid(self, name: str) -> None:
@@ -363,6 +397,21 @@ class ProdStack(Stack):
                               "--port", str(self.cfg.guard_port)])  # fmt: skip
         self._wait(f"http://127.0.0.1:{self.cfg.guard_port}/health", "guard", timeout)
 
+    def start_handoff(self, timeout: float = 60) -> None:
+        """The agents' API and the reminder sender (handoff/), on loopback."""
+        self._spawn("handoff", [str(BIN / "python"), "-m", "handoff"])
+        self._wait(f"http://127.0.0.1:{self.cfg.agent_api_port}/health", "handoff", timeout)
+
+    def start_console(self, timeout: float = 60) -> None:
+        """The staff console (console/), on loopback; nginx serves it on console_http_port."""
+        self._spawn(
+            "console",
+            [str(BIN / "python"), "-m", "console.cli", "serve", "--host", "127.0.0.1",
+             "--port", str(self.cfg.console_port)],
+            extra_env=self.console_env,
+        )  # fmt: skip
+        self._wait(f"http://127.0.0.1:{self.cfg.console_port}/login", "console", timeout)
+
     def rasa_names(self) -> list[str]:
         return [f"rasa-{i + 1}" for i in range(len(self.cfg.rasa_ports))]
 
@@ -422,6 +471,8 @@ class ProdStack(Stack):
                 self.start_rasa(index)
             for index in range(len(self.cfg.rasa_ports)):
                 self.wait_rasa(index, timeout)
+            self.start_handoff()
+            self.start_console()
             self.start_nginx()
         except Exception:
             self.stop()
@@ -445,7 +496,7 @@ class ProdStack(Stack):
 
     def stop(self) -> None:
         """Front to back: nginx, Rasa, actions, then Redis and PostgreSQL (fast shutdown)."""
-        order = ["nginx", *self.rasa_names(), "guard", "actions", "redis"]
+        order = ["nginx", "console", "handoff", *self.rasa_names(), "guard", "actions", "redis"]
         for name in order:
             proc = self.processes.get(name)
             if proc is not None and proc.poll() is None:
@@ -470,6 +521,8 @@ def supervise(stack: ProdStack, restart_after: float = 2.0) -> None:
         "postgres": stack.start_postgres,
         "redis": stack.start_redis,
         "nginx": stack.start_nginx,
+        "handoff": stack.start_handoff,
+        "console": stack.start_console,
     }
     while True:
         time.sleep(1)
@@ -530,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
             f"Ready.\n  Public entry (nginx): {cfg.public_url}\n"
             f"    REST:      POST {cfg.public_url}/webhooks/rest/webhook\n"
             f"    socket.io: {cfg.public_url}/socket.io/\n"
+            f"  Staff console (nginx): {cfg.console_url}"
+            " (first admin: python -m console.cli create-admin NAME)\n"
             f"  Rasa servers: {', '.join(f'127.0.0.1:{p}' for p in cfg.rasa_ports)}"
             " (loopback only)\n"
             f"  PostgreSQL 127.0.0.1:{cfg.pg_port}, Redis 127.0.0.1:{cfg.redis_port}\n"

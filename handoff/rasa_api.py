@@ -32,38 +32,61 @@ class RasaClient:
     """The few calls of Rasa's HTTP API the handoff needs."""
 
     def __init__(self, base_url: str, jwt_secret: str, timeout: float = 30.0) -> None:
-        self.base_url = base_url.rstrip("/")
+        # Several Rasa servers (the production profile): "http://a:5015,http://b:5016". A call
+        # that cannot connect to one (refused: it is down) goes to the next; a call that
+        # reached a server is never sent again (it may have been executed).
+        self.base_urls = [url.strip().rstrip("/") for url in base_url.split(",") if url.strip()]
+        if not self.base_urls:
+            raise ValueError("RASA_URL names no server")
+        self._current = 0
         self.jwt_secret = jwt_secret
         self.timeout = aiohttp.ClientTimeout(total=timeout)
+
+    @property
+    def base_url(self) -> str:
+        """The server calls go to now."""
+        return self.base_urls[self._current]
 
     async def _call(
         self, method: str, path: str, body: Any = None, params: dict | None = None
     ) -> Any:
         headers = {"Authorization": f"Bearer {make_jwt(self.jwt_secret)}"}
-        try:
-            async with (
-                aiohttp.ClientSession(timeout=self.timeout) as session,
-                session.request(
-                    method, self.base_url + path, json=body, params=params, headers=headers
-                ) as answer,
-            ):
-                if answer.status >= 400:
-                    raise RasaError(f"{method} {path}: HTTP {answer.status} {await answer.text()}")
-                return await answer.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError) as error:
-            raise RasaError(f"{method} {path}: {error!r}") from error
+        for attempt in range(len(self.base_urls)):
+            try:
+                async with (
+                    aiohttp.ClientSession(timeout=self.timeout) as session,
+                    session.request(
+                        method, self.base_url + path, json=body, params=params, headers=headers
+                    ) as answer,
+                ):
+                    if answer.status >= 400:
+                        raise RasaError(
+                            f"{method} {path}: HTTP {answer.status} {await answer.text()}"
+                        )
+                    return await answer.json(content_type=None)
+            except aiohttp.ClientConnectorError as error:
+                if attempt + 1 == len(self.base_urls):
+                    raise RasaError(f"{method} {path}: {error!r}") from error
+                self._current = (self._current + 1) % len(self.base_urls)
+            except (aiohttp.ClientError, TimeoutError) as error:
+                raise RasaError(f"{method} {path}: {error!r}") from error
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _conversation(sender_id: str) -> str:
         return "/conversations/" + quote(sender_id, safe="")
 
     async def is_up(self) -> bool:
-        try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
-                async with session.get(self.base_url + "/") as answer:
-                    return answer.status == 200
-        except (aiohttp.ClientError, TimeoutError):
-            return False
+        """Whether one of the Rasa servers answers."""
+        for url in self.base_urls:
+            try:
+                async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
+                    async with session.get(url + "/") as answer:
+                        if answer.status == 200:
+                            return True
+            except (aiohttp.ClientError, TimeoutError):
+                continue
+        return False
 
     async def tracker(self, sender_id: str) -> dict[str, Any]:
         return await self._call("GET", self._conversation(sender_id) + "/tracker")

@@ -33,7 +33,7 @@ from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIO
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from channels import texts
 from channels.limits import Limits, limits_from_env
@@ -86,6 +86,21 @@ def new_session_id() -> str:
 def session_for(requested: object) -> str:
     """The session id to confirm for a `session_request`: the requested one if well-formed."""
     return requested if is_valid_session_id(requested) else new_session_id()  # type: ignore[return-value]
+
+
+def redis_manager(env: Mapping[str, str] | None = None) -> AsyncRedisManager | None:
+    """With several Rasa servers: the manager that relays emits between them, else None.
+
+    A socket lives in one Rasa process; an agent's answer or a reminder may be executed by
+    another (Rasa's API behind the load balancer, handoff/delivery.py). With
+    `SOCKETIO_REDIS_URL` (redis://:password@host:port/db, set by deploy/prod.py) every server
+    publishes its emits on Redis and each one delivers them to the sockets it holds.
+    """
+    env = os.environ if env is None else env
+    url = env.get("SOCKETIO_REDIS_URL")
+    if not url:
+        return None
+    return AsyncRedisManager(url, channel=env.get("SOCKETIO_REDIS_CHANNEL", "fsnord-socketio"))
 
 
 def origin_allowed(environ: Mapping[str, Any], origins: list[str]) -> bool:
@@ -144,6 +159,7 @@ class RestrictedSocketIOInput(SocketIOInput):
             async_mode="sanic",
             cors_allowed_origins=origins,
             max_http_buffer_size=MAX_PACKET_BYTES,
+            client_manager=redis_manager(),
         )
         socketio_webhook = SocketBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         self.sio = sio

@@ -116,3 +116,21 @@ def test_a_flooding_conversation_gets_a_polite_answer(conversation):
     assert statuses[:20] == [200] * 20
     assert statuses[20] == 429
     assert answer.json() == [{"recipient_id": conversation.sender, "text": texts.WEB_RATE_LIMITED}]
+
+
+def test_no_user_text_in_the_logs(stack, conversation):
+    """What people write stays in the tracker store, not in the servers' logs (INFO level)."""
+    marker = "zq7marqueur"
+    for text in (
+        f"bonjour {marker}",
+        f"quand passe le bus à Trélon {marker} ?",
+        f"{marker} {marker} {marker}",  # not understood: the fallback path
+        f"je veux parler à un conseiller {marker}",
+    ):
+        conversation.say(text)
+    found = [
+        path.name
+        for path in stack.log_dir.glob("*.log")
+        if marker in path.read_text(encoding="utf-8", errors="replace")
+    ]
+    assert found == [], f"user text found in {found}"

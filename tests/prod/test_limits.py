@@ -26,7 +26,8 @@ def test_rest_answers_through_nginx(prod):
 
 def test_only_loopback_listens(prod):
     cfg = prod.cfg
-    ports = [cfg.http_port, *cfg.rasa_ports, cfg.action_port, cfg.guard_port, cfg.pg_port,
+    ports = [cfg.http_port, cfg.console_http_port, *cfg.rasa_ports, cfg.action_port,
+             cfg.guard_port, cfg.agent_api_port, cfg.console_port, cfg.pg_port,
              cfg.redis_port]  # fmt: skip
     for port in ports:
         addresses = listening_addresses(port)
@@ -63,3 +64,15 @@ def test_rate_limit_per_ip(prod):
     # Another address is not affected.
     other = Person(prod, source="127.0.4.2")
     assert other.session.get(health, timeout=5).status_code == 200
+
+
+def test_the_staff_console_is_served_by_nginx_and_shows_nothing_logged_out(prod):
+    console = prod.cfg.console_url
+    assert requests.get(f"{console}/login", timeout=10).status_code == 200
+    home = requests.get(f"{console}/", timeout=10, allow_redirects=False)
+    assert home.status_code == 302 and "/login" in home.headers["Location"]
+    # The console is not on the public entry, and the agents' API is on loopback only.
+    assert requests.get(f"{prod.cfg.public_url}/login", timeout=5).status_code == 404
+    agents = f"http://127.0.0.1:{prod.cfg.agent_api_port}"
+    assert requests.get(f"{agents}/health", timeout=5).status_code == 200
+    assert requests.get(f"{agents}/queue", timeout=5).status_code == 401

@@ -340,3 +340,19 @@ def test_purge_removes_old_waiting_messages_and_channel_rows(tmp_path):
     assert rows["sms_state"] == rows["messenger_contact"] == {"recent"}
     assert rows["messenger_unsent"] == {"recent"}
     dispose_engines()
+
+
+def test_the_console_access_log_has_no_query_string(caplog):
+    import logging
+    from types import SimpleNamespace
+
+    handler_class = cli.path_only_request_handler()
+    handler = handler_class.__new__(handler_class)  # no socket: only the log line is tested
+    handler.path = "/conversations?q=06+12+34+56+78"
+    handler.command = "GET"
+    handler.client_address = ("127.0.0.1", 5000)
+    handler.server = SimpleNamespace(log=None)
+    with caplog.at_level(logging.INFO, logger="werkzeug"):
+        handler.log_request(200, 512)
+    assert "GET /conversations" in caplog.text
+    assert "q=" not in caplog.text and "34+56" not in caplog.text

@@ -161,3 +161,13 @@ def test_a_disconnected_socket_loses_its_session():
     harness.call("disconnect", "sid1")
     harness.call("user_uttered", "sid1", {"message": "bonjour"})
     assert harness.received == []
+
+
+def test_emits_are_relayed_through_redis_only_when_configured():
+    from socketio import AsyncRedisManager
+
+    from webchat.socketio_channel import redis_manager
+
+    assert redis_manager({}) is None
+    manager = redis_manager({"SOCKETIO_REDIS_URL": "redis://:secret@127.0.0.1:6380/2"})
+    assert isinstance(manager, AsyncRedisManager) and manager.channel == "fsnord-socketio"
