@@ -101,13 +101,18 @@ describe("staff console with a citizen on the widget", () => {
   test("take a queued conversation, answer it, hand back, confirm the booking", async () => {
     const citizen = await newPage();
     const booking = await bookInWidget(citizen);
-    await say(citizen, "je veux parler à un conseiller", "mets en relation");
 
+    // The agent is on the queue page before the citizen asks for a person.
     const agent = await newPage();
     await logIn(agent);
-    // The queue (refreshed by the page every 10 s): the request with its summary.
     const row = agent.locator("tr", { hasText: `Rendez-vous : ${booking.code}` });
-    await row.waitFor({ timeout: 20_000 });
+    assert.equal(await row.count(), 0);
+    await say(citizen, "je veux parler à un conseiller", "mets en relation");
+    // The request appears without a reload (the page polls /queue.json every 10 s).
+    const loads = [];
+    agent.on("framenavigated", (frame) => frame === agent.mainFrame() && loads.push(frame.url()));
+    await row.waitFor({ timeout: 25_000 });
+    assert.deepEqual(loads, [], "the queue page was not reloaded");
     const summary = await row.innerText();
     assert.match(summary, /Trélon/);
     assert.match(summary, /\[téléphone masqué\]/, "the phone number is masked in the queue");
