@@ -6,12 +6,21 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
-import { SHOTS, WEB_URL, launch, logText, seriousViolations } from "./helpers.mjs";
+import {
+  ANSWER_TIMEOUT,
+  SHOTS,
+  WEB_URL,
+  botCount,
+  launch,
+  logText,
+  seriousViolations,
+  waitForLog,
+  waitForMoreBotMessages,
+} from "./helpers.mjs";
 
 const CONSOLE_URL = process.env.CONSOLE_URL;
 const CONSOLE_USER = process.env.CONSOLE_USER;
 const CONSOLE_PASSWORD = process.env.CONSOLE_PASSWORD;
-const ANSWER_TIMEOUT = 45_000;
 
 let browser;
 
@@ -33,21 +42,11 @@ async function newPage() {
   return page;
 }
 
-const botCount = (page) => page.locator(".fsn-log .fsn-msg--bot").count();
-
 // Says `text` in the widget and waits until the log holds `expected`.
 async function say(page, text, expected) {
   await page.locator("#fsn-input").fill(text);
   await page.keyboard.press("Enter");
   await waitForLog(page, expected);
-}
-
-async function waitForLog(page, expected) {
-  await page.waitForFunction(
-    (wanted) => document.querySelector(".fsn-log")?.innerText.includes(wanted),
-    expected,
-    { timeout: ANSWER_TIMEOUT },
-  );
 }
 
 // The citizen: books a visio appointment with the CAF in the widget; returns the booking code.
@@ -60,11 +59,7 @@ async function bookInWidget(page) {
   const before = await botCount(page);
   await page.locator("#fsn-input").fill("Trélon");
   await page.keyboard.press("Enter");
-  await page.waitForFunction(
-    (n) => document.querySelectorAll(".fsn-log .fsn-msg--bot").length > n,
-    before,
-    { timeout: ANSWER_TIMEOUT },
-  );
+  await waitForMoreBotMessages(page, before);
   // The free slots are buttons: the person clicks the first one.
   const slot = page.locator(".fsn-choice").first();
   await slot.waitFor({ timeout: ANSWER_TIMEOUT });
@@ -144,11 +139,7 @@ describe("staff console with a citizen on the widget", () => {
     const bots = await botCount(citizen);
     await citizen.locator("#fsn-input").fill("merci");
     await citizen.keyboard.press("Enter");
-    await citizen.waitForFunction(
-      (n) => document.querySelectorAll(".fsn-log .fsn-msg--bot").length > n,
-      bots,
-      { timeout: ANSWER_TIMEOUT },
-    );
+    await waitForMoreBotMessages(citizen, bots);
 
     // Bookings: the agent goes from day to day to the booking and confirms it.
     await agent.getByRole("link", { name: "Rendez-vous" }).first().click();

@@ -67,3 +67,26 @@ export async function tabTo(page, locator, { max = 15, key = "Tab" } = {}) {
 }
 
 export const logText = (page) => page.locator(".fsn-log").innerText();
+
+// How long a test waits for an answer of the assistant.
+export const ANSWER_TIMEOUT = 45_000;
+
+// Waits until the widget's conversation shows `text`.
+export async function waitForLog(page, text) {
+  await page.waitForFunction(
+    (wanted) => document.querySelector(".fsn-log")?.innerText.includes(wanted),
+    text,
+    { timeout: ANSWER_TIMEOUT },
+  );
+}
+
+export const botCount = (page) => page.locator(".fsn-log .fsn-msg--bot").count();
+
+// Waits until the widget shows more than `count` bot messages.
+export async function waitForMoreBotMessages(page, count) {
+  await page.waitForFunction(
+    (n) => document.querySelectorAll(".fsn-log .fsn-msg--bot").length > n,
+    count,
+    { timeout: ANSWER_TIMEOUT },
+  );
+}

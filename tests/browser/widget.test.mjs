@@ -5,9 +5,20 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
-import { RASA_URL, SHOTS, WEB_URL, launch, logText, seriousViolations, tabTo } from "./helpers.mjs";
+import {
+  ANSWER_TIMEOUT,
+  RASA_URL,
+  botCount,
+  SHOTS,
+  WEB_URL,
+  launch,
+  logText,
+  seriousViolations,
+  tabTo,
+  waitForLog,
+  waitForMoreBotMessages,
+} from "./helpers.mjs";
 
-const ANSWER_TIMEOUT = 45_000;
 const QUESTION = "quand passe le bus à Trélon ?";
 
 let browser;
@@ -32,14 +43,6 @@ async function newPage(options = {}) {
 
 const launcherOf = (page) => page.locator(".fsn-launcher");
 const isFocused = (locator) => locator.evaluate((el) => el === document.activeElement);
-
-async function waitForLog(page, text) {
-  await page.waitForFunction(
-    (wanted) => document.querySelector(".fsn-log")?.innerText.includes(wanted),
-    text,
-    { timeout: ANSWER_TIMEOUT },
-  );
-}
 
 // Opens the widget with the keyboard and waits for the greeting's buttons.
 async function openWithKeyboard(page) {
@@ -92,14 +95,11 @@ describe("web widget", () => {
     await page.screenshot({ path: `${SHOTS}/2-after-reload.png` });
 
     // The conversation goes on in the same session after the reload.
-    const botCount = () => document.querySelectorAll(".fsn-log .fsn-msg--bot").length;
-    const before = await page.evaluate(botCount);
+    const before = await botCount(page);
     await page.locator("#fsn-input").focus();
     await page.keyboard.type("merci");
     await page.keyboard.press("Enter");
-    await page.waitForFunction((n) => document.querySelectorAll(".fsn-log .fsn-msg--bot").length > n, before, {
-      timeout: ANSWER_TIMEOUT,
-    });
+    await waitForMoreBotMessages(page, before);
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
