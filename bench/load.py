@@ -1,7 +1,8 @@
-"""Load generator: N people talking at once to the assistant through nginx (REST channel).
+"""Load generator: N people talking at once to the assistant through nginx (REST, socket.io).
 
-Each simulated person is one conversation with its own sender id and its own source address in
-127.0.0.0/8 (127.0.1.1, 127.0.1.2, ...), as distinct people would reach nginx from distinct IPs,
+Each simulated person (REST, or socket.io as the web widget: --socketio-share) is one
+conversation with its own sender id and its own source address in 127.0.0.0/8 (127.0.1.x for
+REST, 127.0.3.x for socket.io), as distinct people would reach nginx from distinct IPs,
 so that nginx's per-IP rate limit and ip_hash see them as such. A person sends a calendar or a
 documents question, waits for the answer, thinks for --think seconds (random around it), and goes
 on through a short script, then starts a new conversation, until --duration is over.
@@ -127,6 +128,57 @@ async def person(index: int, url: str, deadline: float, think: float, results: R
                 await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
 
 
+async def person_socketio(index: int, url: str, deadline: float, think: float,
+                          results: Results, timeout: float) -> None:  # fmt: skip
+    """One person on the web widget's transport: socket.io through nginx (ip_hash).
+
+    The latency of a message is the time to the first bot message; the person then waits for
+    the rest of the answer (0.3 s without a new message) and thinks.
+    """
+    import secrets
+
+    import socketio
+
+    address = f"127.0.3.{index + 1}" if index < 254 else f"127.0.4.{index - 253}"
+    rng = random.Random(10_000 + index)
+    await asyncio.sleep(rng.uniform(0, think))
+    while time.monotonic() < deadline:
+        kind = rng.choice(sorted(SCRIPTS))
+        results.conversations += 1
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=(address, 0)))
+        client = socketio.AsyncClient(http_session=session, reconnection=False)
+        arrived: asyncio.Queue[float] = asyncio.Queue()
+        client.on("bot_uttered", lambda _data, queue=arrived: queue.put_nowait(time.monotonic()))
+        session_id = secrets.token_hex(16)
+        try:
+            await client.connect(url, headers={"Origin": url}, transports=["polling"],
+                                 wait_timeout=timeout)  # fmt: skip
+            await client.emit("session_request", {"session_id": session_id})
+            for text in SCRIPTS[kind]:
+                if time.monotonic() >= deadline:
+                    break
+                started = time.monotonic()
+                await client.emit("user_uttered", {"message": text, "session_id": session_id})
+                try:
+                    first = await asyncio.wait_for(arrived.get(), timeout)
+                except asyncio.TimeoutError:
+                    results.errors["socket.io: no answer"] += 1
+                    continue
+                results.latencies.append(first - started)
+                while True:  # the rest of this answer
+                    try:
+                        await asyncio.wait_for(arrived.get(), 0.3)
+                    except asyncio.TimeoutError:
+                        break
+                await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
+        except (socketio.exceptions.ConnectionError, aiohttp.ClientError) as error:
+            results.errors[f"socket.io: {type(error).__name__}"] += 1
+            await asyncio.sleep(think)
+        finally:
+            await client.disconnect()
+            await session.close()
+
+
 async def sample_memory(pids: dict[str, int], samples: dict[str, list[float]], every: float,
                         stop: asyncio.Event) -> None:  # fmt: skip
     while not stop.is_set():
@@ -141,7 +193,7 @@ async def sample_memory(pids: dict[str, int], samples: dict[str, list[float]], e
 
 
 async def run(url: str, conversations: int, duration: float, think: float, timeout: float,
-              run_dir: Path) -> dict:  # fmt: skip
+              run_dir: Path, socketio_share: float = 0.0) -> dict:  # fmt: skip
     results = Results()
     pids = rasa_pids(run_dir)
     memory: dict[str, list[float]] = {}
@@ -149,9 +201,13 @@ async def run(url: str, conversations: int, duration: float, think: float, timeo
     sampler = asyncio.create_task(sample_memory(pids, memory, 2.0, stop))
     started = time.monotonic()
     deadline = started + duration
+    on_socketio = round(conversations * socketio_share)
     await asyncio.gather(
-        *(person(i, url, deadline, think, results, timeout) for i in range(conversations))
-    )
+        *(person(i, url, deadline, think, results, timeout)
+          for i in range(conversations - on_socketio)),
+        *(person_socketio(i, url, deadline, think, results, timeout)
+          for i in range(on_socketio)),
+    )  # fmt: skip
     elapsed = time.monotonic() - started
     stop.set()
     await sampler
@@ -159,6 +215,7 @@ async def run(url: str, conversations: int, duration: float, think: float, timeo
     return {
         "url": url,
         "conversations_at_once": conversations,
+        "on_socketio": on_socketio,
         "duration_s": round(elapsed, 1),
         "think_s": think,
         "conversations_started": results.conversations,
@@ -187,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between messages, s")
     parser.add_argument("--timeout", type=float, default=30.0, help="per request, s")
     parser.add_argument("--run-dir", type=Path, default=PROJECT_DIR / "var" / "prod" / "run")
+    parser.add_argument(
+        "--socketio-share",
+        type=float,
+        default=0.0,
+        help="share of the people on socket.io (the widget) instead of REST",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures there")
     args = parser.parse_args(argv)
     host = urlparse(args.url).hostname or ""
@@ -195,7 +258,15 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.duration <= 900 or not 0 < args.conversations <= 500:
         parser.error("--duration must be in (0, 900] and --conversations in (0, 500]")
     figures = asyncio.run(
-        run(args.url, args.conversations, args.duration, args.think, args.timeout, args.run_dir)
+        run(
+            args.url,
+            args.conversations,
+            args.duration,
+            args.think,
+            args.timeout,
+            args.run_dir,
+            args.socketio_share,
+        )
     )
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     if args.json:
