@@ -15,8 +15,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (Debian packages)"
     apt-get update -qq && apt-get install -y -qq "${missing[@]}"
 fi
-# Limits first, faults next, failover last (it kills a Rasa server and waits for it to return).
-files=(tests/prod/test_limits.py tests/prod/test_faults.py tests/prod/test_failover.py)
+# Limits and socket.io first, faults next, failover last (it kills a Rasa server and waits for it to return).
+files=(tests/prod/test_limits.py tests/prod/test_socketio.py tests/prod/test_faults.py tests/prod/test_failover.py)
 for arg in "$@"; do
     case "$arg" in tests/*) files=() ;; esac
 done
