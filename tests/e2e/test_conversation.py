@@ -100,6 +100,10 @@ def test_a_web_client_cannot_write_in_an_sms_conversation(stack):
         assert answer.status_code == 400, answer.text
     answer = requests.post(url, data="{not json", timeout=30)
     assert answer.status_code == 400
+    # A channel that does not exist: nothing answers there.
+    unknown = f"{stack.rasa_url}/webhooks/nosuchchannel/webhook"
+    body = {"sender": "test-spoof-0002", "message": "bonjour"}
+    assert requests.post(unknown, json=body, timeout=30).status_code == 404
 
 
 def test_a_flooding_conversation_gets_a_polite_answer(conversation):
