@@ -171,7 +171,8 @@ async def person_socketio(index: int, url: str, deadline: float, think: float,
                     except asyncio.TimeoutError:
                         break
                 await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
-        except (socketio.exceptions.ConnectionError, aiohttp.ClientError) as error:
+        except (socketio.exceptions.SocketIOError, aiohttp.ClientError) as error:
+            # ConnectionError at connect; BadNamespaceError when the server dropped the socket.
             results.errors[f"socket.io: {type(error).__name__}"] += 1
             await asyncio.sleep(think)
         finally:
