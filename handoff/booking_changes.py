@@ -1,8 +1,8 @@
 """Change a booking and tell the person: the one place for the agents' API and the staff console.
 
 `change_booking` sets the new status (`Repository.set_status`: checks the transition, claims the
-new slot of a move; refusing or cancelling drops the notices not yet sent), drops the reminders
-of the old slot when the booking moves, then queues what the person is told: a notice due now
+new slot of a move; refusing, cancelling or moving drops the reminders not yet sent), then
+queues what the person is told: a notice due now
 (kind "booking_status", the response `utter_booking_now_<status>` with its parameters) and, when
 the booking stands, a reminder the day before (kind "booking_reminder"). The handoff process's
 reminder sender delivers both on the booking's channel (handoff/reminders.py), so a platform that
@@ -14,20 +14,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import update
-
 from actions.booking_codes import format_code
 from actions.booking_logic import booking_params, day_before
-from store.db import transaction
 from store.models import (
     BOOKING_CANCELLED,
     BOOKING_CONFIRMED,
     BOOKING_MOVED,
     BOOKING_REFUSED,
-    REMINDER_CANCELLED,
-    REMINDER_PENDING,
     Booking,
-    Reminder,
 )
 
 NOTICE_RESPONSES = {
@@ -53,19 +47,8 @@ def change_booking(
     Raises the repository's BookingNotFound, InvalidTransition or SlotTaken unchanged.
     """
     updated = repo.set_status(code, status, agent, new_slot=new_slot, note=note)
-    if status == BOOKING_MOVED:
-        _cancel_pending_reminders(repo, updated.id, now)
     _announce(repo, updated, NOTICE_RESPONSES[status], now)
     return updated
-
-
-def _cancel_pending_reminders(repo: Any, booking_id: int, now: dt.datetime) -> None:
-    with transaction(repo.engine) as session:
-        session.execute(
-            update(Reminder)
-            .where(Reminder.booking_id == booking_id, Reminder.status == REMINDER_PENDING)
-            .values(status=REMINDER_CANCELLED, updated_at=now)
-        )
 
 
 def _announce(repo: Any, booking: Booking, response: str, now: dt.datetime) -> None:

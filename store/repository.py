@@ -333,6 +333,10 @@ class Repository:
     ) -> Booking:
         """An agent confirms, moves, refuses or cancels a booking.
 
+        Refusing, cancelling or moving frees the slot held and drops the booking's reminders
+        not yet sent (notices and the day-before reminder of the old slot), in the same
+        transaction.
+
         Args:
             code: the booking's code.
             status: the new status (see `TRANSITIONS`).
@@ -366,7 +370,7 @@ class Repository:
             elif new_slot is not None:
                 kind, place_id = _split_key(new_slot.place_key)
                 start = _aware(new_slot.start, "slot start")
-                session.execute(delete(SlotClaim).where(SlotClaim.booking_id == booking.id))
+                self._release(session, booking)  # the old slot, and its reminders
                 _claim(session, new_slot, start, booking.id)
                 booking.place_kind, booking.place_id = kind, place_id
                 booking.slot_start = start

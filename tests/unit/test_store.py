@@ -548,3 +548,23 @@ def test_purge_old_data(repo):
     assert counts["bookings"] == 1 and counts["handoff_requests"] == 1
     assert repo.by_code(old.code) is None and repo.by_code(recent.code) is not None
     book(repo, slot(day=3))  # its claim went with it
+
+
+def test_moving_a_booking_drops_its_reminders_not_yet_sent(repo):
+    booking = book(repo)
+    kept = book(repo, slot(minute=30))
+    for target in (booking, kept):
+        repo.add_reminder(
+            due_at=slot().start - dt.timedelta(days=1),
+            channel="rest",
+            recipient="web-123",
+            sender_id="web-123",
+            kind="booking_reminder",
+            payload={"response": "utter_reminder_booking"},
+            booking_id=target.id,
+        )
+    with pytest.raises(SlotTaken):  # a failed move changes nothing
+        repo.set_status(booking.code, "moved", "agent", new_slot=slot(minute=30))
+    assert len(repo.due_reminders(slot().start)) == 2
+    repo.set_status(booking.code, "moved", "agent", new_slot=slot(day=4))
+    assert [r.booking_id for r in repo.due_reminders(slot().start)] == [kept.id]
