@@ -11,7 +11,6 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.handoff as handoff_actions
 from actions import booking_logic as logic
 from actions.booking import (
     FORM_SLOTS,
@@ -26,9 +25,6 @@ from actions.booking import (
 )
 from actions.clock import PARIS, paris_now
 from actions.visio_slots import Slot, load_operators
-from store import Repository
-from store.cli import upgrade
-from store.db import make_engine
 
 # -- plain logic ------------------------------------------------------------------------------
 
@@ -93,17 +89,6 @@ def test_day_before_at_ten_or_none_when_past():
 
 
 # -- actions ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def repo(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    repository = Repository(engine)
-    monkeypatch.setattr(handoff_actions, "_repository", repository)
-    yield repository
-    engine.dispose()
 
 
 DOMAIN = {

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 
 import jwt
-import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -23,9 +22,6 @@ from handoff.delivery import RasaDelivery
 from handoff.messages import MessageBox
 from handoff.rasa_api import RasaError, make_jwt
 from handoff.reminders import ReminderSender
-from store import Repository
-from store.cli import upgrade
-from store.db import make_engine
 from store.models import UTC
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=PARIS)  # a Thursday, desks open
@@ -72,20 +68,6 @@ def test_agents_available_follows_the_desks_unless_forced():
     assert not handoff_logic.agents_available(desks, NOW, "never")
     commune = load_desks().fixed()[0]
     assert handoff_logic.desks_to_reach((commune.lat, commune.lon)) == [commune]
-
-
-# -- store fixture ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def repo(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    repository = Repository(engine)
-    monkeypatch.setattr(handoff_actions, "_repository", repository)
-    yield repository
-    engine.dispose()
 
 
 # -- actions ----------------------------------------------------------------------------------
