@@ -62,7 +62,7 @@ def _day(value: str | None) -> dt.date:
     try:
         return dt.date.fromisoformat(value or "")
     except ValueError:
-        return current_app.config["CLOCK"]().astimezone(current_app.config["ZONE"]).date()
+        return _now().astimezone(current_app.config["ZONE"]).date()
 
 
 @bp.route("/bookings")

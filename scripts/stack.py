@@ -99,14 +99,14 @@ class Stack:
         # The staff console sends agents' answers through the agents' API (docs/console.md):
         # unless one is configured, it gets a service token made for this run, known to the
         # handoff process by its hash only, and given to the console's environment alone.
-        console_env = {"AGENT_API_URL": f"http://127.0.0.1:{env['AGENT_API_PORT']}"}
+        console_env = {
+            "AGENT_API_URL": env.get("AGENT_API_URL") or f"http://127.0.0.1:{env['AGENT_API_PORT']}"
+        }
         if not env.get("AGENT_API_TOKEN"):
             token = new_token()
             console_env["AGENT_API_TOKEN"] = token
             service = f"console:{hash_token(token)}:{ROLE_SERVICE}"
             env["AGENT_TOKENS"] = ",".join(filter(None, [env.get("AGENT_TOKENS"), service]))
-        if env.get("AGENT_API_URL"):
-            console_env.pop("AGENT_API_URL")
         return cls(
             env=env,
             model=model or latest_model(),
