@@ -27,29 +27,19 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
+from channels.texts import human_contact
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 RESPONSE_NAME = "utter_technical_problem"
 # Used when domain.yml has no `utter_technical_problem` (a model trained before it), and by
-# deploy/channels.py (a channel has no NLG). The phone numbers come from the domain's
-# `human_contact` slot (checked against the reference data by tests/unit/test_domain.py).
+# deploy/channels.py (a channel has no NLG). The phone numbers are the domain's default
+# `human_contact` (channels/texts.py).
 APOLOGY_START = "Désolé, un problème technique m'empêche de vous répondre pour le moment."
-FALLBACK_CONTACT = (
-    "Appelez une France Services du Département, du lundi au vendredi : "
-    "Bruay-sur-l'Escaut 03 59 73 27 00, Hondschoote 03 59 73 41 80, "
-    "Le Cateau-Cambrésis 03 59 73 39 00."
-)
 
 
 def apology_text(domain_file: Path = PROJECT_DIR / "domain.yml") -> str:
-    """The apology with the domain's `human_contact` numbers (the constant if unreadable)."""
-    try:
-        import yaml
-
-        domain = yaml.safe_load(domain_file.read_text(encoding="utf-8"))
-        contact = domain["slots"]["human_contact"]["initial_value"]
-    except (OSError, KeyError, TypeError, ValueError, ImportError):
-        contact = None
-    return f"{APOLOGY_START} {contact if isinstance(contact, str) else FALLBACK_CONTACT}"
+    """The apology with the domain's `human_contact` numbers."""
+    return f"{APOLOGY_START} {human_contact(domain_file)}"
 
 
 DEFAULT_APOLOGY = apology_text()

@@ -178,3 +178,16 @@ def test_rest_channel_limits_an_address_behind_the_proxy():
             assert await from_("203.0.113.10", "web-9") == 200  # another person, another address
 
     asyncio.run(scenario())
+
+
+def test_the_rate_limited_answer_says_who_to_call():
+    import yaml
+
+    from channels.texts import DOMAIN_FILE, human_contact
+    from deploy.action_guard import DEFAULT_APOLOGY
+
+    domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
+    contact = domain["slots"]["human_contact"]["initial_value"]
+    assert human_contact() == contact and "03 59 73" in contact
+    assert texts.WEB_RATE_LIMITED.endswith(contact)
+    assert DEFAULT_APOLOGY.endswith(contact)
