@@ -31,6 +31,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from actions.message_checks import MAX_MESSAGE_CHARS, MESSAGE_TOO_LONG
+
 MAX_SENDER_CHARS = 128
 SENDER_PATTERN = re.compile(rf"[A-Za-z0-9_.:\-]{{1,{MAX_SENDER_CHARS}}}")
 OTHER_CHANNEL_ID = re.compile(r"\+?[0-9]+")
@@ -42,6 +44,21 @@ DEFAULTS = {
     "SMS_DAILY_PER_NUMBER": "60/86400",
 }
 DEFAULT_TRUSTED_PROXIES = "127.0.0.1,::1"
+
+TOO_LONG_COMMAND = f"/{MESSAGE_TOO_LONG}"
+"""What an over-long message becomes before it reaches Rasa: a command, so no NLU runs on it."""
+
+
+def screen_length(text: str) -> str:
+    """The text to hand to Rasa for a person's message `text`.
+
+    A message over MAX_MESSAGE_CHARS becomes the guard's `message_too_long` intent (answered
+    politely by a rule) at the channel, before any NLU: 15 KB of text cost seconds of NLU on the
+    event loop that every other conversation shares.
+    """
+    if len(text.strip()) > MAX_MESSAGE_CHARS:
+        return TOO_LONG_COMMAND
+    return text
 
 
 class SlidingWindow:
