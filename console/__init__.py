@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g, render_template
 
+from console.labels import channel_label
 from store.db import get_engine
 from store.repository import Repository
 
@@ -63,7 +64,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="console_session",
         PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8),
         MAX_CONTENT_LENGTH=1024 * 1024,
-        LOCKOUT_ATTEMPTS=5,
+        LOCKOUT_ATTEMPTS=5,  # per (name, client address)
+        LOCKOUT_ADDRESS_ATTEMPTS=20,  # per client address, whatever the names
         LOCKOUT_MINUTES=15,
         CLOCK=_utc_now,
         ZONE=PARIS,
@@ -93,7 +95,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(security.load_user)
     app.before_request(security.check_csrf)
     app.jinja_env.globals["csrf_token"] = security.csrf_token
+    app.jinja_env.globals["min_reason"] = browse.MIN_REASON_LENGTH
     app.jinja_env.filters["paris"] = _paris_filter(app)
+    app.jinja_env.filters["channel"] = channel_label
 
     @app.after_request
     def _headers(response: Any) -> Any:

@@ -14,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from console.security import (
     admin_required,
     audit,
     create_account,
+    end_sessions_of,
     engine,
     hash_password,
 )
@@ -98,6 +100,9 @@ def update(account_id: int) -> Any:
         result = conn.execute(
             models.accounts.update().where(models.accounts.c.id == account_id).values(**values)
         )
+        if action in ("deactivate", "password"):
+            # A stolen or forgotten session must not outlive them (the admin's own stays).
+            end_sessions_of(conn, account_id, keep=session.get("sid"))
     if result.rowcount != 1:
         abort(404)
     audit(f"account_{action}", target=str(account_id), detail=values.get("role", ""))

@@ -13,6 +13,9 @@ from store.models import Booking, HandoffRequest
 
 bp = Blueprint("browse", __name__)
 
+# The audit log must say why personal data was shown: a word, not a blank.
+MIN_REASON_LENGTH = 5
+
 
 @bp.route("/conversations")
 @login_required
@@ -39,7 +42,7 @@ def index() -> Any:
     )
 
 
-def _show(sender_id: str, unmasked: bool) -> Any:
+def _show(sender_id: str, unmasked: bool, reason_missing: bool = False) -> Any:
     with engine().connect() as conn:
         if not conversations.exists(conn, sender_id):
             abort(404)
@@ -57,6 +60,7 @@ def _show(sender_id: str, unmasked: bool) -> Any:
         unmasked=unmasked,
         handoffs=handoffs,
         bookings=bookings,
+        reason_missing=reason_missing,
     )
 
 
@@ -77,5 +81,10 @@ def unmask() -> Any:
     reason = request.form.get("reason", "").strip()
     if not sender_id:
         abort(404)
+    if len(reason) < MIN_REASON_LENGTH:
+        # Checked here, not only by the form's `required`: nothing is shown unmasked.
+        page = _show(sender_id, unmasked=False, reason_missing=True)
+        audit("conversation_read", target=sender_id, detail="unmask refused: no reason")
+        return page, 400
     audit("conversation_unmask", target=sender_id, detail=reason)
     return _show(sender_id, unmasked=True)

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from console import models
+from console.labels import channel_label, channel_names
 from console.masking import digits_compacted, mask
 
 # Rasa's table, declared here (not reflected) so reading it costs nothing at start.
@@ -354,7 +355,7 @@ def list_conversations(
     if filters.date_to:
         where.append(c.started_at < _epoch(filters.date_to + dt.timedelta(days=1), zone))
     if filters.channel:
-        where.append(c.channel == filters.channel)
+        where.append(c.channel.in_(channel_names(filters.channel)))
     if filters.intent:
         where.append(c.intents.like(f"% {filters.intent} %"))
     if filters.commune:
@@ -394,7 +395,7 @@ def list_conversations(
 
 
 def distinct_values(conn: Connection) -> dict[str, list[str]]:
-    """Channels, communes and procedures present in the index (for the filters' menus)."""
+    """Channels (as staff name them), communes and procedures in the index (filters' menus)."""
     c = models.conversations.c
     out = {}
     for name, column in (
@@ -405,6 +406,8 @@ def distinct_values(conn: Connection) -> dict[str, list[str]]:
         out[name] = [
             v for v in conn.execute(select(column).distinct().order_by(column)).scalars() if v
         ]
+    # The menu offers each name staff know once ("Site web" for both web channels).
+    out["channels"] = sorted({channel_label(v) for v in out["channels"]})
     return out
 
 

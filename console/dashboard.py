@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from console import conversations, models
+from console.labels import channel_label
 from console.security import admin_required, audit, engine, login_required
 
 bp = Blueprint("dashboard", __name__)
@@ -54,7 +55,7 @@ def stats(conn: Connection, start: dt.date, end: dt.date, zone: dt.tzinfo) -> di
     for row in rows:
         day = dt.datetime.fromtimestamp(row.started_at, tz=zone).date().isoformat()
         per_day[day] += 1
-        channels[row.channel or "?"] += 1
+        channels[channel_label(row.channel) or "?"] += 1
         intents.update(i for i in row.intents.split() if i not in IGNORED_INTENTS)
         if row.commune_insee:
             communes[row.commune_insee] += 1

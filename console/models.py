@@ -1,8 +1,10 @@
-"""The console's own tables: accounts, login failures, audit log, teach items, conversation index.
+"""The console's own tables: accounts, sessions, login failures, audit log, teach items,
+conversation index.
 
 They live in the shared database next to Rasa's `events` table and the store's tables, created by
-the store's Alembic revision `0003_console`. A separate `MetaData`, so `store.cli`'s autogenerate
-(which looks at `store.models.metadata` only) never proposes to drop them.
+the store's Alembic revisions `0003_console` and `0004_console_sessions`. A separate `MetaData`,
+so `store.cli`'s autogenerate (which looks at `store.models.metadata` only) never proposes to
+drop them.
 
 `console_conversations` is a summary of the tracker store, one row per conversation, kept up to
 date incrementally from Rasa's `events` table (`console.conversations.refresh_index`): the list
@@ -43,13 +45,28 @@ accounts = Table(
     Column("last_login_at", UTCDateTime),
 )
 
+# One row per logged-in browser: the cookie holds a random token, this table its SHA-256. Logging
+# out deletes the row, deactivating an account or changing its password deletes all of its rows:
+# a copied cookie then opens nothing.
+sessions = Table(
+    "console_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("account_id", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_console_sessions_account_id", "account_id"),
+)
+
+# Failed logins, by (lower-cased) name and by the client's address.
 login_failures = Table(
     "console_login_failures",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("username", String(80), nullable=False),
+    Column("address", String(45), nullable=False, default=""),
     Column("at", UTCDateTime, nullable=False),
     Index("ix_console_login_failures_username_at", "username", "at"),
+    Index("ix_console_login_failures_address_at", "address", "at"),
 )
 
 audit_log = Table(

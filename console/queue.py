@@ -19,6 +19,7 @@ from flask import (
 from sqlalchemy import select
 
 from console import conversations
+from console.labels import channel_label
 from console.masking import mask
 from console.relay import RelayError
 from console.security import audit, engine, login_required
@@ -38,6 +39,7 @@ def _waiting() -> list[dict[str, Any]]:
             "id": r.id,
             "kind": r.kind,
             "channel": r.channel,
+            "channel_label": channel_label(r.channel),
             "summary": mask(r.summary),
             "created_at": r.created_at,
             "created": current_app.jinja_env.filters["paris"](r.created_at),

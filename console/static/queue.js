@@ -16,7 +16,7 @@
     tr.querySelector('[data-f="created"]').textContent = item.created;
     var kind = tr.querySelector('[data-f="kind"]');
     kind.textContent = kind.dataset[item.kind] || item.kind;
-    tr.querySelector('[data-f="channel"]').textContent = item.channel;
+    tr.querySelector('[data-f="channel"]').textContent = item.channel_label;
     tr.querySelector('[data-f="summary"]').textContent = item.summary;
     var form = tr.querySelector("form");
     form.action = form.dataset.action.replace(/\/0\/take$/, "/" + item.id + "/take");

@@ -339,6 +339,117 @@ def test_passwords_are_hashed_with_scrypt(env):
     assert all(h.startswith("scrypt$") and PASSWORD not in h for h in stored)
 
 
+def _account_id(engine, username: str) -> int:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(models.accounts.c.id).where(models.accounts.c.username == username)
+        ).scalar_one()
+
+
+def _stolen_copy(app, victim):
+    """A second browser holding a copy of the victim's session cookie (as a thief would)."""
+    thief = app.test_client()
+    thief.set_cookie("console_session", victim.get_cookie("console_session").value)
+    return thief
+
+
+def test_a_copied_session_cookie_dies_with_logout(env):
+    app, _, _ = env
+    victim = app.test_client()
+    login(victim)
+    thief = _stolen_copy(app, victim)
+    assert thief.get("/conversations").status_code == 200
+    assert post(victim, "/logout").status_code == 302
+    response = thief.get("/conversations")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert thief.get("/queue.json", headers={"Accept": "application/json"}).status_code == 401
+    token = csrf(thief, "/login")
+    assert thief.post("/queue/1/take", data={"csrf_token": token}).status_code == 302
+
+
+def test_deactivation_and_password_change_end_the_sessions(env):
+    app, engine, _ = env
+    agent_id = _account_id(engine, "agent")
+    admin = app.test_client()
+    login(admin, "admin")
+    agent = app.test_client()
+    login(agent)
+    thief = _stolen_copy(app, agent)
+    post(admin, f"/admin/accounts/{agent_id}", {"action": "deactivate"})
+    post(admin, f"/admin/accounts/{agent_id}", {"action": "activate"})
+    # Reactivated, the account does not bring its old sessions back.
+    assert agent.get("/conversations").status_code == 302
+    assert thief.get("/conversations").status_code == 302
+    login(agent)
+    thief = _stolen_copy(app, agent)
+    assert agent.get("/conversations").status_code == 200
+    post(admin, f"/admin/accounts/{agent_id}", {"action": "password", "password": "x" * 14})
+    assert agent.get("/conversations").status_code == 302
+    assert thief.get("/conversations").status_code == 302
+    assert login(agent, "agent", "x" * 14).status_code == 302
+    # The admin who changed a password is still logged in.
+    assert admin.get("/admin/accounts").status_code == 200
+
+
+def client_at(app, address: str):
+    """A test client whose requests come from `address` (Flask's `environ_base`)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_failures_from_one_address_do_not_lock_the_account_elsewhere(env):
+    app, _, _ = env
+    attacker = client_at(app, "203.0.113.7")
+    for _ in range(5):
+        assert login(attacker, "agent", "wrong password!").status_code == 401
+    assert login(attacker, "agent", PASSWORD).status_code == 429
+    colleague = client_at(app, "10.0.0.12")
+    assert login(colleague, "agent", PASSWORD).status_code == 302
+    # The attacker's address stays locked for that name.
+    assert login(attacker, "agent", PASSWORD).status_code == 429
+
+
+def test_one_address_cannot_try_many_names(env):
+    app, _, _ = env
+    attacker = client_at(app, "203.0.113.8")
+    for i in range(20):
+        assert login(attacker, f"name{i}", "wrong password!").status_code == 401
+    assert login(attacker, "admin", PASSWORD).status_code == 429
+    assert login(app.test_client(), "admin", PASSWORD).status_code == 302
+
+
+def test_an_unknown_name_costs_the_same_password_hashing(env, monkeypatch):
+    """A name that does not exist (or is deactivated) runs scrypt with the same parameters as a
+    real account: the answer's time does not tell which names exist."""
+    from console import security
+
+    app, engine, _ = env
+    calls: list[tuple[int, int, int]] = []
+    real = security._scrypt
+
+    def counting(password, salt, n, r, p):
+        calls.append((n, r, p))
+        return real(password, salt, n, r, p)
+
+    monkeypatch.setattr(security, "_scrypt", counting)
+    client = app.test_client()
+    assert login(client, "agent", "wrong password!").status_code == 401
+    assert calls == [(FAST_N, 8, 1)]
+    calls.clear()
+    assert login(client, "nobody", "wrong password!").status_code == 401
+    assert calls == [(FAST_N, 8, 1)]
+    with engine.begin() as conn:
+        conn.execute(
+            models.accounts.update()
+            .where(models.accounts.c.username == "admin")
+            .values(active=False)
+        )
+    calls.clear()
+    assert login(client, "admin", PASSWORD).status_code == 401
+    assert calls == [(FAST_N, 8, 1)]
+
+
 # -- conversations ------------------------------------------------------------------------------
 
 
@@ -404,6 +515,23 @@ def test_unmasking_is_logged(env):
     assert ("agent", "conversation_unmask", "conv-1", "rappel") in actions
     # Reading it again: masked again.
     assert "06 12 34 56 78" not in client.get("/conversation?id=conv-1").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("reason", [None, "", "   ", " ok "])
+def test_unmasking_needs_a_reason(env, reason):
+    app, engine, _ = env
+    sample_conversation(engine)
+    client = app.test_client()
+    login(client)
+    data = {"id": "conv-1"} if reason is None else {"id": "conv-1", "reason": reason}
+    response = post(client, "/conversation/unmask", data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "06 12 34 56 78" not in page and "[téléphone masqué]" in page
+    assert "Indiquez le motif du démasquage" in page
+    with engine.connect() as conn:
+        actions = conn.execute(select(models.audit_log.c.action)).scalars().all()
+    assert "conversation_unmask" not in actions
 
 
 def test_reading_is_in_the_audit_log_admins_see(env):
@@ -480,7 +608,7 @@ class Slot:
         self.end = start + dt.timedelta(minutes=minutes)
 
 
-def make_booking(engine, start: dt.datetime):
+def make_booking(engine, start: dt.datetime, channel: str = "rest", sender: str = "conv-1"):
     repo = Repository(engine, clock=lambda: NOW)
     return repo.book(
         Slot("desk:346", start),
@@ -490,8 +618,8 @@ def make_booking(engine, start: dt.datetime):
         reason="APL",
         contact_phone="06 12 34 56 78",
         place_label="France Services de Hondschoote",
-        channel="rest",
-        sender_id="conv-1",
+        channel=channel,
+        sender_id=sender,
     )
 
 
@@ -602,3 +730,57 @@ def test_admin_erasure_by_phone(env):
         assert conn.execute(select(events.c.id)).first() is None
     assert Repository(engine).bookings_of("conv-1", active_only=False) == []
     assert post(client, "/admin/retention/erase", {"phone": "12"}).status_code == 302
+
+
+# -- channel names ------------------------------------------------------------------------------
+
+RAW_CHANNEL = re.compile(
+    r">\s*\(?(socketio|rest|twilio|facebook)\)?\s*<|\((socketio|rest|twilio|facebook)\)"
+)
+
+
+def test_every_page_names_the_channels_as_staff_know_them(env):
+    app, engine, _ = env
+    at = NOW.timestamp() - 600
+    with engine.begin() as conn:
+        conn.execute(
+            events.insert(),
+            [
+                user_event(f"c-{name}", at, "bonjour", "greet", 0.99, channel=name)
+                for name in ("socketio", "rest", "twilio", "facebook")
+            ],
+        )
+    repo = Repository(engine, clock=lambda: NOW)
+    handoffs = {
+        name: repo.add_handoff(sender_id=f"c-{name}", channel=name, summary="aide")
+        for name in ("socketio", "twilio", "facebook")
+    }
+    day = dt.datetime(2026, 3, 12, 9, 0, tzinfo=UTC)
+    make_booking(engine, day, channel="twilio", sender="c-twilio")
+    make_booking(engine, day + dt.timedelta(hours=1), channel="facebook", sender="c-facebook")
+    make_booking(engine, day + dt.timedelta(hours=2), channel="socketio", sender="c-socketio")
+    client = app.test_client()
+    login(client)
+    post(client, f"/queue/{handoffs['twilio'].id}/take")
+    pages = {
+        "queue": client.get("/").get_data(as_text=True),
+        "conversations": client.get("/conversations").get_data(as_text=True),
+        "bookings": client.get("/bookings?day=2026-03-12").get_data(as_text=True),
+        "handle": client.get(f"/queue/{handoffs['twilio'].id}").get_data(as_text=True),
+    }
+    for name, page in pages.items():
+        assert not RAW_CHANNEL.search(page), (name, RAW_CHANNEL.search(page))
+    for name in ("queue", "conversations", "bookings"):
+        assert "Site web" in pages[name] and "Messenger" in pages[name], name
+        assert "SMS" in pages[name], name
+    assert "(SMS)" in pages["handle"]
+    labels = {i["channel"]: i["channel_label"] for i in client.get("/queue.json").get_json()}
+    assert labels == {"socketio": "Site web", "facebook": "Messenger"}
+    # The menu offers each name once; "Site web" finds both web channels.
+    assert pages["conversations"].count(">Site web</option>") == 1
+    web = client.get("/conversations", query_string={"channel": "Site web"})
+    assert "2 conversations" in web.get_data(as_text=True)
+    admin = app.test_client()
+    login(admin, "admin")
+    dashboard = admin.get("/dashboard").get_data(as_text=True)
+    assert '<th scope="row">Site web</th><td>2</td>' in dashboard
