@@ -5,7 +5,10 @@ python -m console.cli create-agent NAME
 python -m console.cli purge [--months 6] [--booking-months 1]   # schedule daily (cron)
 python -m console.cli erase (--conversation ID | --phone NUMBER)
 python -m console.cli teach-export FILE
-python -m console.cli serve [--host H] [--port P]
+python -m console.cli serve [--host H] [--port P] [--threads N] [--trusted-proxy ADDR]
+
+`serve` runs the console on waitress (a production WSGI server), with one access-log line per
+request that leaves the query string out (`AccessLog`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ import json
 import logging
 import os
 import sys
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
@@ -87,9 +93,15 @@ def main(argv: list[str] | None = None) -> int:
     group.add_argument("--phone")
     export = sub.add_parser("teach-export", help="write the labelled messages as Rasa NLU YAML")
     export.add_argument("file")
-    serve = sub.add_parser("serve", help="run the console (waitress-free: Werkzeug, threaded)")
+    serve = sub.add_parser("serve", help="run the console on waitress")
     serve.add_argument("--host", default=os.environ.get("BIND_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("CONSOLE_PORT", "8090")))
+    serve.add_argument("--threads", type=int, default=int(os.environ.get("CONSOLE_THREADS", "8")))
+    serve.add_argument(
+        "--trusted-proxy",
+        help="the reverse proxy's address (nginx on 127.0.0.1): the client's address is then "
+        "read from the X-Forwarded-For it appends (the lock-out counts per address)",
+    )
     args = parser.parse_args(argv)
 
     if args.command in ("create-admin", "create-agent"):
@@ -123,30 +135,58 @@ def main(argv: list[str] | None = None) -> int:
             out.write(text)
         print(f"{count} examples written to {args.file} ({skipped} skipped: personal data)")
         return 0
+    return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import waitress
+
     from console import create_app
 
     app = create_app({"DATABASE_URL": args.url} if args.url else None)
-    app.run(
-        host=args.host,
-        port=args.port,
-        threaded=True,
-        debug=False,
-        request_handler=path_only_request_handler(),
-    )
+    proxy: dict[str, Any] = {}
+    if args.trusted_proxy:
+        # Only the last X-Forwarded-For entry (the one nginx appended) is believed.
+        proxy = {
+            "trusted_proxy": args.trusted_proxy,
+            "trusted_proxy_count": 1,
+            "trusted_proxy_headers": {"x-forwarded-for"},
+            "clear_untrusted_proxy_headers": True,
+        }
+    waitress.serve(AccessLog(app), host=args.host, port=args.port, threads=args.threads, **proxy)
     return 0
 
 
-def path_only_request_handler() -> type:
-    """Werkzeug's request handler, logging each request without its query string: a search
-    ("?q=06 12 34 56 78") may hold a citizen's personal data, which stays out of the logs."""
-    from werkzeug.serving import WSGIRequestHandler
+class AccessLog:
+    """WSGI middleware: one log line per request, with the path but never the query string.
 
-    class PathOnlyRequestHandler(WSGIRequestHandler):
-        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-            path = self.path.split("?", 1)[0]
-            self.log("info", '"%s %s" %s %s', self.command, path, code, size)
+    A search ("?q=06 12 34 56 78") may hold a citizen's personal data, which stays out of the
+    logs. waitress writes no access log of its own.
+    """
 
-    return PathOnlyRequestHandler
+    def __init__(self, app: Callable, logger: logging.Logger | None = None) -> None:
+        self.app = app
+        self.log = logger or logging.getLogger("console.access")
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        seen: dict[str, str] = {}
+
+        def recording_start_response(status: str, headers: list, exc_info: Any = None) -> Any:
+            seen["status"] = status.split(" ", 1)[0]
+            seen["size"] = next((v for k, v in headers if k.lower() == "content-length"), "-")
+            return start_response(status, headers, exc_info)
+
+        result = self.app(environ, recording_start_response)
+        self.log.info(
+            '%s - - [%s] "%s %s" %s %s',
+            environ.get("REMOTE_ADDR", "-"),
+            time.strftime("%d/%b/%Y %H:%M:%S"),
+            environ.get("REQUEST_METHOD", "-"),
+            environ.get("PATH_INFO", "") or "/",
+            seen.get("status", "-"),
+            seen.get("size", "-"),
+        )
+        return result
 
 
 if __name__ == "__main__":

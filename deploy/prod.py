@@ -193,6 +193,13 @@ def wait_tcp(port: int, timeout: float, alive=lambda: True, what: str = "") -> N
     raise TimeoutError(f"{what} did not listen on port {port} in {timeout:.0f} s")
 
 
+def console_command(port: int) -> list[str]:
+    """The staff console on waitress (console/cli.py), on loopback behind nginx: the client's
+    address comes from the X-Forwarded-For nginx appends (the lock-out counts per address)."""
+    return [str(BIN / "python"), "-m", "console.cli", "serve", "--host", "127.0.0.1",
+            "--port", str(port), "--trusted-proxy", "127.0.0.1"]  # fmt: skip
+
+
 def render_nginx(cfg: ProdConfig) -> str:
     """nginx.conf from deploy/nginx.conf.template (placeholders @@NAME@@, not nginx's $vars)."""
     text = (DEPLOY_DIR / "nginx.conf.template").read_text(encoding="utf-8")
@@ -404,12 +411,7 @@ class ProdStack(Stack):
 
     def start_console(self, timeout: float = 60) -> None:
         """The staff console (console/), on loopback; nginx serves it on console_http_port."""
-        self._spawn(
-            "console",
-            [str(BIN / "python"), "-m", "console.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(self.cfg.console_port)],
-            extra_env=self.console_env,
-        )  # fmt: skip
+        self._spawn("console", console_command(self.cfg.console_port), extra_env=self.console_env)
         self._wait(f"http://127.0.0.1:{self.cfg.console_port}/login", "console", timeout)
 
     def rasa_names(self) -> list[str]:

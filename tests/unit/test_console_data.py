@@ -342,17 +342,82 @@ def test_purge_removes_old_waiting_messages_and_channel_rows(tmp_path):
     dispose_engines()
 
 
-def test_the_console_access_log_has_no_query_string(caplog):
-    import logging
-    from types import SimpleNamespace
+def _wait_http(url: str, proc, timeout: float = 60) -> None:
+    import time
 
-    handler_class = cli.path_only_request_handler()
-    handler = handler_class.__new__(handler_class)  # no socket: only the log line is tested
-    handler.path = "/conversations?q=06+12+34+56+78"
-    handler.command = "GET"
-    handler.client_address = ("127.0.0.1", 5000)
-    handler.server = SimpleNamespace(log=None)
-    with caplog.at_level(logging.INFO, logger="werkzeug"):
-        handler.log_request(200, 512)
-    assert "GET /conversations" in caplog.text
-    assert "q=" not in caplog.text and "34+56" not in caplog.text
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[1]
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise TimeoutError(url)
+
+
+def _login(session, base: str, username: str, password: str, address: str) -> int:
+    import re
+
+    forwarded = {"X-Forwarded-For": f"198.51.100.99, {address}"}  # as nginx appends it
+    page = session.get(f"{base}/login", headers=forwarded, timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return session.post(
+        f"{base}/login",
+        data={"username": username, "password": password, "csrf_token": token},
+        headers=forwarded,
+        allow_redirects=False,
+        timeout=30,
+    ).status_code
+
+
+def test_the_production_console_runs_on_waitress_behind_nginx(tmp_path):
+    """The console started exactly as deploy/prod.py starts it: waitress (not Werkzeug's
+    development server), the client's address from nginx's X-Forwarded-For (the lock-out counts
+    per address), and an access log without query strings (a search may hold personal data)."""
+    import os
+    import subprocess
+
+    import requests
+
+    from console.security import create_account
+    from deploy.prod import console_command
+    from scripts.env import PROJECT_DIR
+    from scripts.stack import free_port
+
+    url = make_db(tmp_path)
+    with get_engine(url).begin() as conn:
+        create_account(conn, "julie", "correct horse battery", "agent", 2**10)
+    dispose_engines()
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "CONSOLE_SECRET_KEY": "k" * 32}
+    env.pop("AGENT_API_URL", None)
+    proc = subprocess.Popen(
+        console_command(port),
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{base}/login", proc)
+        response = requests.get(f"{base}/login", timeout=10)
+        assert response.status_code == 200
+        assert response.headers["Server"] == "waitress"
+        assert "Werkzeug" not in response.headers["Server"]
+        requests.get(f"{base}/conversations", params={"q": "06 12 34 56 78"}, allow_redirects=False)
+        attacker = requests.Session()
+        for _ in range(5):
+            assert _login(attacker, base, "julie", "wrong password!", "203.0.113.7") == 401
+        assert _login(attacker, base, "julie", "correct horse battery", "203.0.113.7") == 429
+        office = requests.Session()
+        assert _login(office, base, "julie", "correct horse battery", "10.0.0.12") == 302
+    finally:
+        proc.terminate()
+        _, log = proc.communicate(timeout=20)
+    assert "GET /conversations" in log and "GET /login" in log
+    assert "q=" not in log and "56+78" not in log and "56%2078" not in log
