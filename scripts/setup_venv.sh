@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 STAMP="$VENV/.installed"
+# The requirement files (overridable for tests/unit/test_setup_venv.py).
+REQUIREMENTS="${REQUIREMENTS:-requirements.txt}"
+DEV_REQUIREMENTS="${DEV_REQUIREMENTS:-requirements-dev.txt}"
+CONSTRAINTS="${CONSTRAINTS:-constraints.txt}"
 
 find_python() {
   local candidate
@@ -21,7 +25,7 @@ find_python() {
   return 1
 }
 
-wanted="$(cat requirements.txt constraints.txt requirements-dev.txt | sha256sum | cut -c1-16)"
+wanted="$(cat "$REQUIREMENTS" "$CONSTRAINTS" "$DEV_REQUIREMENTS" | sha256sum | cut -c1-16)"
 if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$wanted" ] && [ -x "$VENV/bin/rasa" ]; then
   exit 0
 fi
@@ -36,8 +40,17 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 echo "Installing pinned dependencies into $VENV (about 2 minutes the first time)..."
+# pip's noise about locations is filtered out; pip's own exit status decides (PIPESTATUS[0]):
+# grep's status (1 when every line was filtered) must neither hide a failure nor cause one.
+set +e
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-  -r requirements.txt -r requirements-dev.txt -c constraints.txt 2>&1 | grep -v "^WARNING: Location" || true
+  -r "$REQUIREMENTS" -r "$DEV_REQUIREMENTS" -c "$CONSTRAINTS" 2>&1 | grep -v "^WARNING: Location"
+pip_status="${PIPESTATUS[0]}"
+set -e
+if [ "$pip_status" -ne 0 ]; then
+  echo "ERROR: pip install failed (exit status $pip_status, see above); $VENV is not ready." >&2
+  exit "$pip_status"
+fi
 "$VENV/bin/python" -c "import rasa, rasa_sdk, spacy, fr_core_news_sm, dateutil, pytest" \
   || { echo "ERROR: the installation failed (see above)." >&2; exit 1; }
 echo "$wanted" > "$STAMP"
