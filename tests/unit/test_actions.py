@@ -12,15 +12,29 @@ from actions.followups import ActionAnswerWhere
 
 
 def tracker(text, intent, entities=(), slots=None, events=(), channel="rest"):
+    """A tracker whose latest message came through `channel`, as Rasa sends it to actions.
+
+    Rasa's latest event is the user's message, carrying its input channel (the actions read it
+    with `get_latest_input_channel`): the last user event of `events` gets it, or one is added.
+    """
+    latest_message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": 0.9},
+        "entities": list(entities),
+    }
+    events = [dict(e) for e in events]
+    users = [e for e in events if e.get("event") == "user"]
+    if users:
+        users[-1]["input_channel"] = channel
+    else:
+        events.append(
+            {"event": "user", "text": text, "parse_data": latest_message, "input_channel": channel}
+        )
     return Tracker(
         sender_id="test",
         slots=slots or {},
-        latest_message={
-            "text": text,
-            "intent": {"name": intent, "confidence": 0.9},
-            "entities": list(entities),
-        },
-        events=list(events),
+        latest_message=latest_message,
+        events=events,
         paused=False,
         followup_action=None,
         active_loop={},
@@ -88,10 +102,30 @@ def test_documents_then_fees_through_slots():
 
 def test_documents_by_sms_are_numbered_and_short():
     trk = tracker("papiers carte grise", "ask_documents", [], channel="twilio")
-    trk.events.append({"event": "user", "input_channel": "twilio", "text": "papiers carte grise"})
     responses, messages, _ = run(ActionShowDocuments(), trk)
     assert responses == ["utter_documents_question"]
     assert messages[0]["buttons"] == [] and "Répondez 1" in messages[0]["question"]
+
+
+def test_documents_on_the_web_have_buttons():
+    """The same question on the web: buttons, no numbers to type (the channel is what differs)."""
+    responses, messages, _ = run(
+        ActionShowDocuments(), tracker("papiers carte grise", "ask_documents", [], channel="rest")
+    )
+    assert responses == ["utter_documents_question"]
+    assert messages[0]["buttons"] and "Répondez 1" not in messages[0]["question"]
+
+
+def test_documents_list_by_sms_is_the_sms_variant():
+    said = "j'ai perdu ma carte d'identité c'est pour moi"
+    entities = [{"entity": "procedure", "value": "carte d'identité"}]
+    web = run(ActionShowDocuments(), tracker(said, "ask_documents", entities, channel="rest"))
+    sms = run(ActionShowDocuments(), tracker(said, "ask_documents", entities, channel="twilio"))
+    assert web[0] == sms[0] == ["utter_documents_list"]
+    sms_line = "Sans passeport : acte de naissance (si la mairie le demande)"  # procedures.yml
+    assert sms_line in sms[1][0]["documents"] and sms_line not in web[1][0]["documents"]
+    assert "formulaire cerfa n° 14011*02" in web[1][0]["documents"]
+    assert "cerfa" not in sms[1][0]["documents"]
 
 
 def test_where_follows_the_topic():
