@@ -18,20 +18,19 @@ import tempfile
 import time
 from pathlib import Path
 
-from scripts.stack import BIN, PROJECT_DIR, Stack, free_port
+from scripts.stack import BIN, PROJECT_DIR, Stack
+from tests.ports import free_ports, stack_urls
 
 CONSOLE_USER = "agent-test"
 
 
 def stack_overrides(tmp: Path) -> dict[str, str]:
     """Free ports and a throw-away tracker store; socket.io allows only the demo page."""
-    names = ("RASA_PORT", "ACTION_PORT", "GUARD_PORT", "WEB_PORT", "AGENT_API_PORT", "CONSOLE_PORT")
-    ports = {name: str(free_port()) for name in names}
+    ports = free_ports()  # none on the ports of `make run` (tests/ports.py)
     return {
         **ports,
+        **stack_urls(ports),
         "DATABASE_URL": f"sqlite:///{tmp / 'rasa.db'}",
-        "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
-        "RASA_PUBLIC_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
         "WEB_ALLOWED_ORIGINS": (
             f"http://127.0.0.1:{ports['WEB_PORT']},http://localhost:{ports['WEB_PORT']}"
         ),

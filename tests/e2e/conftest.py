@@ -1,33 +1,33 @@
-"""End-to-end fixtures: the real action server and Rasa server on free ports, with a fresh
-SQLite tracker store, talked to through the REST channel."""
+"""End-to-end fixtures: the whole stack (action server, guard, Rasa, chat page, agents' API, staff
+console) on free ports, with a fresh SQLite tracker store, talked to through the REST channel."""
 
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 import requests
 
-from scripts.stack import Stack, free_port
+from scripts.stack import Stack
+from tests.ports import free_ports, stack_urls
+
+
+def stack_overrides(tmp: Path) -> dict[str, str]:
+    """The e2e stack's environment: a free port for every server, a throw-away tracker store."""
+    # Every server on a free port (tests/ports.py): none on the ports of `make run`.
+    ports = free_ports()
+    overrides = {**ports, **stack_urls(ports), "DATABASE_URL": f"sqlite:///{tmp / 'rasa.db'}"}
+    # Every test conversation comes from 127.0.0.1: no per-address limit (channels/limits.py);
+    # the per-conversation limit stays on (tested in test_conversation.py).
+    overrides["WEB_RATE_PER_ADDRESS"] = "0"
+    return overrides
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("stack")
-    overrides = {
-        "RASA_PORT": str(free_port()),
-        "ACTION_PORT": str(free_port()),
-        "WEB_PORT": str(free_port()),
-        "DATABASE_URL": f"sqlite:///{tmp / 'rasa.db'}",
-        # The agents' API of the handoff process (handoff/, scripts/stack.py).
-        "AGENT_API_PORT": str(free_port()),
-    }
-    overrides["GUARD_PORT"] = str(free_port())  # Rasa -> guard -> action server
-    # Every test conversation comes from 127.0.0.1: no per-address limit (channels/limits.py);
-    # the per-conversation limit stays on (tested in test_conversation.py).
-    overrides["WEB_RATE_PER_ADDRESS"] = "0"
-    overrides["RASA_URL"] = f"http://127.0.0.1:{overrides['RASA_PORT']}"
-    running = Stack.create(overrides, log_dir=tmp / "logs")
+    running = Stack.create(stack_overrides(tmp), log_dir=tmp / "logs")
     running.start()
     yield running
     running.stop()
