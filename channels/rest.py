@@ -7,6 +7,8 @@ or a Messenger id, which would read or write an SMS or Messenger person's conver
 requests get HTTP 400 (413 when too big) with a JSON `{"error": ...}` and never reach Rasa.
 Then the per-conversation and per-address limits: over them, HTTP 429 with one French message in
 the channel's usual answer format, so a client shows it as it shows the bot's answers.
+A message over 1000 characters reaches Rasa as "/message_too_long" (`screen_length`): no NLU
+runs on it, so one client cannot hold the event loop every conversation shares.
 Same URL and answers as Rasa's channel otherwise (`name()` is "rest").
 """
 
@@ -23,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels import texts
-from channels.limits import Limits, limits_from_env, web_sender_problem
+from channels.limits import Limits, limits_from_env, screen_length, web_sender_problem
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +71,11 @@ class LimitedRestInput(RestInput):
                 [{"recipient_id": sender, "text": texts.WEB_RATE_LIMITED}], status=429
             )
         return None
+
+    def _extract_message(self, req: Request) -> str | None:
+        # Called by RestInput's handler once `refusal` has let the request through.
+        text = super()._extract_message(req)
+        return screen_length(text) if isinstance(text, str) else text
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)

@@ -12,7 +12,9 @@ client could talk as any sender it names, a phone number of the SMS channel incl
   random bits); anything else is replaced by a fresh random id, so no socket can address a
   short, guessable sender or another channel's sender;
 - a socket talks only as the session confirmed to it by `session_request`: the `session_id`
-  inside a message is ignored.
+  inside a message is ignored;
+- a message over 1000 characters reaches Rasa as "/message_too_long" (no NLU runs on it: 15 KB
+  of text would hold the event loop every conversation shares for seconds).
 
 Enabled in credentials.yml as `webchat.socketio_channel.RestrictedSocketIOInput`.
 """
@@ -36,15 +38,15 @@ from sanic.response import HTTPResponse
 from socketio import AsyncRedisManager, AsyncServer
 
 from channels import texts
-from channels.limits import Limits, limits_from_env
+from channels.limits import Limits, limits_from_env, screen_length
 
 logger = logging.getLogger(__name__)
 
 SESSION_ID_PATTERN = re.compile(r"[0-9a-f]{32,64}")
-# A citizen's question is a few lines; MessageGuard answers over-long ones. This only bounds
-# what the server accepts at all (Engine.IO's default is 1 MB).
+# A citizen's question is a few lines; an over-long one reaches Rasa as /message_too_long
+# (channels.limits.screen_length). This only bounds what the server accepts at all (Engine.IO's
+# default is 1 MB).
 MAX_PACKET_BYTES = 64_000
-MAX_MESSAGE_CHARS = 5_000
 
 
 def allowed_origins(env: Mapping[str, str] | None = None) -> list[str]:
@@ -234,7 +236,7 @@ class RestrictedSocketIOInput(SocketIOInput):
                 )
                 return
             message = UserMessage(
-                data["message"][:MAX_MESSAGE_CHARS],
+                screen_length(data["message"]),
                 SocketIOOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),

@@ -191,3 +191,20 @@ def test_the_rate_limited_answer_says_who_to_call():
     assert human_contact() == contact and "03 59 73" in contact
     assert texts.WEB_RATE_LIMITED.endswith(contact)
     assert DEFAULT_APOLOGY.endswith(contact)
+
+
+def test_rest_channel_hands_an_over_long_message_to_rasa_as_a_command():
+    # 15 KB of text cost seconds of NLU on the event loop every conversation shares: the
+    # channel turns it into the guard's intent before Rasa sees it.
+    async def scenario():
+        agent = Agent(bot=say({"text": "ok"}))
+        async with serve(LimitedRestInput(tight_limits(conversation=100)), agent) as url:
+            long_text = "Bonjour, " + "je voudrais savoir " * 800
+            assert 15_000 <= len(long_text) < 16_000
+            reply = await post(url, {"sender": "web-long", "message": long_text})
+            assert reply.status == 200, reply.text
+            ok = await post(url, {"sender": "web-long", "message": "bonjour"})
+            assert ok.status == 200
+            assert agent.texts == ["/message_too_long", "bonjour"]
+
+    asyncio.run(scenario())

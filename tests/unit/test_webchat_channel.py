@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import re
+from contextlib import asynccontextmanager
 from unittest.mock import AsyncMock
 
 import pytest
 
+from tests.unit.channel_harness import Agent, say, serve
 from webchat.socketio_channel import (
     RestrictedSocketIOInput,
     allowed_origins,
@@ -171,3 +173,53 @@ def test_emits_are_relayed_through_redis_only_when_configured():
     assert redis_manager({}) is None
     manager = redis_manager({"SOCKETIO_REDIS_URL": "redis://:secret@127.0.0.1:6380/2"})
     assert isinstance(manager, AsyncRedisManager) and manager.channel == "fsnord-socketio"
+
+
+# --- the channel in a real Sanic server, reached by a real python-socketio client ------------
+
+
+@asynccontextmanager
+async def widget_socket(agent, channel=None):
+    """A python-socketio client connected from the widget's page, its session confirmed;
+    yields (client, session id, the bot_uttered payloads it receives)."""
+    import socketio
+
+    channel = channel or RestrictedSocketIOInput(
+        session_persistence=True, cors_allowed_origins=[PAGE]
+    )
+    received: list[dict] = []
+    confirmed = asyncio.Event()
+    async with serve(channel, agent) as url:
+        client = socketio.AsyncClient()
+        client.on("bot_uttered", received.append)
+        client.on("session_confirm", lambda _: confirmed.set())
+        await client.connect(url, headers={"Origin": PAGE}, transports=["polling"])
+        try:
+            await client.emit("session_request", {"session_id": GOOD_ID})
+            await asyncio.wait_for(confirmed.wait(), 5)
+            yield client, received
+        finally:
+            await client.disconnect()
+
+
+async def wait_for(condition, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+def test_an_over_long_socket_message_reaches_rasa_as_a_command():
+    async def scenario():
+        agent = Agent(bot=say({"text": "ok"}))
+        async with widget_socket(agent) as (client, received):
+            long_text = "Bonjour, " + "je voudrais savoir " * 800
+            assert 15_000 <= len(long_text) < 16_000
+            await client.emit("user_uttered", {"message": long_text, "session_id": GOOD_ID})
+            await client.emit("user_uttered", {"message": "bonjour", "session_id": GOOD_ID})
+            await wait_for(lambda: len(agent.messages) == 2)
+        assert agent.texts == ["/message_too_long", "bonjour"]
+        assert {m.sender_id for m in agent.messages} == {GOOD_ID}
+
+    asyncio.run(scenario())
