@@ -14,7 +14,11 @@ quotas. Settings (environment, "COUNT/SECONDS", "0" switches one off):
 | `WEB_RATE_PER_ADDRESS` | 120/60 | web messages from one address (see WEB_TRUSTED_PROXIES) |
 | `SMS_RATE_PER_NUMBER` | 10/60 | SMS received from one phone number |
 | `SMS_DAILY_PER_NUMBER` | 60/86400 | SMS received from one phone number in a day |
-| `WEB_TRUSTED_PROXIES` | 127.0.0.1,::1 | peers whose X-Forwarded-For is believed (nginx) |
+| `WEB_TRUSTED_PROXIES` | (none) | peers whose X-Forwarded-For is believed (nginx) |
+
+No proxy is trusted by default: any local process reaches Rasa from 127.0.0.1 and could
+otherwise name a new address in each request and escape the per-address limit. The production
+profile sets `WEB_TRUSTED_PROXIES=127.0.0.1` for its nginx (deploy/prod.py).
 
 A web sender id (the REST channel's `sender`) must be a string of at most 128 letters, digits
 and `-_.:`, and must not look like a phone number or a Messenger id (digits only, or "+" and
@@ -43,7 +47,7 @@ DEFAULTS = {
     "SMS_RATE_PER_NUMBER": "10/60",
     "SMS_DAILY_PER_NUMBER": "60/86400",
 }
-DEFAULT_TRUSTED_PROXIES = "127.0.0.1,::1"
+DEFAULT_TRUSTED_PROXIES = ""
 
 TOO_LONG_COMMAND = f"/{MESSAGE_TOO_LONG}"
 """What an over-long message becomes before it reaches Rasa: a command, so no NLU runs on it."""

@@ -270,6 +270,8 @@ class ProdStack(Stack):
                 "TICKET_LOCK_LIFETIME": env.get("TICKET_LOCK_LIFETIME", "15"),
                 # The web widget is served through nginx's port.
                 "WEB_ALLOWED_ORIGINS": env.get("WEB_ALLOWED_ORIGINS", cfg.public_url),
+                # nginx (on this machine) appends the person's address (channels/limits.py).
+                "WEB_TRUSTED_PROXIES": env.get("WEB_TRUSTED_PROXIES", "127.0.0.1"),
                 # The handoff process delivers through any live Rasa server (handoff/rasa_api.py).
                 "RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in cfg.rasa_ports),
                 "AGENT_API_PORT": str(cfg.agent_api_port),

@@ -66,7 +66,7 @@ def test_limits_from_env_defaults_and_switch_off():
 
 
 def test_the_forwarded_address_is_believed_only_from_a_trusted_proxy():
-    limits = limits_from_env({})
+    limits = limits_from_env({"WEB_TRUSTED_PROXIES": "127.0.0.1"})
     assert limits.client_address("127.0.0.1", "203.0.113.9") == "203.0.113.9"
     assert limits.client_address("127.0.0.1", "10.0.0.1, 203.0.113.9") == "203.0.113.9"
     assert limits.client_address("198.51.100.7", "203.0.113.9") == "198.51.100.7"
@@ -206,5 +206,22 @@ def test_rest_channel_hands_an_over_long_message_to_rasa_as_a_command():
             ok = await post(url, {"sender": "web-long", "message": "bonjour"})
             assert ok.status == 200
             assert agent.texts == ["/message_too_long", "bonjour"]
+
+    asyncio.run(scenario())
+
+
+def test_by_default_no_proxy_is_trusted_so_a_local_client_cannot_change_its_address():
+    # Any process on the machine reaches Rasa from 127.0.0.1; only the production profile
+    # names its nginx in WEB_TRUSTED_PROXIES (deploy/prod.py).
+    async def scenario():
+        agent = Agent(bot=say({"text": "ok"}))
+        limits = limits_from_env({"WEB_RATE_PER_ADDRESS": "2/60"})
+        async with serve(LimitedRestInput(limits), agent) as url:
+            statuses = []
+            for i in range(4):
+                body = {"sender": f"web-{i}", "message": "bonjour"}
+                headers = {"X-Forwarded-For": f"203.0.113.{i}"}
+                statuses.append((await post(url, body, headers=headers)).status)
+            assert statuses == [200, 200, 429, 429]
 
     asyncio.run(scenario())
