@@ -345,7 +345,7 @@ class ActionSubmitVisio(Action):
             return reset_form()
         params = logic.booking_params(
             format_code(booking.code),
-            logic.slot_label(slot),
+            logic.place_label(slot),
             slot.start,
             operator.name if operator else "",
         )

@@ -93,16 +93,22 @@ def clean_reason(text: str) -> str | None:
 # -- slots ------------------------------------------------------------------------------------
 
 
+def place_label(slot: Slot) -> str:
+    """ "Bus France services de l'Avesnois (Trélon)": where the slot is, without its time."""
+    if slot.place is None:
+        return ""
+    where = slot.place.name
+    if slot.place.commune and slot.place.commune not in where:
+        where += f" ({slot.place.commune})"
+    return where
+
+
 def slot_label(slot: Slot) -> str:
     """ "mardi 8 décembre à 9 h 30, Bus France services de l'Avesnois (Trélon)"."""
     start = to_paris(slot.start)
     when = f"{format_date_fr(start.date())} à {format_time_fr(start.time())}"
-    if slot.place is None:
-        return when
-    where = slot.place.name
-    if slot.place.commune and slot.place.commune not in where:
-        where += f" ({slot.place.commune})"
-    return f"{when}, {where}"
+    where = place_label(slot)
+    return f"{when}, {where}" if where else when
 
 
 def slot_button(slot: Slot) -> dict[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from pathlib import Path
 
 import pytest
 from rasa_sdk import Tracker
@@ -24,7 +25,7 @@ from actions.booking import (
     proposals_for,
 )
 from actions.clock import PARIS, paris_now
-from actions.visio_slots import Slot, load_operators
+from actions.visio_slots import Slot, find_slot, load_operators, parse_slot_token
 
 # -- plain logic ------------------------------------------------------------------------------
 
@@ -341,3 +342,57 @@ def test_a_bare_code_answers_the_question_asked(repo):
     )  # fmt: skip
     assert responses == ["utter_booking_cancelled"]
     assert repo.by_code(code).status == "cancelled"
+
+
+def rendered(message: dict) -> str:
+    """The text Rasa makes of a dispatcher message, from the project's domain.yml."""
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+    params = {k: v for k, v in message.items() if k not in ("response", "buttons", "elements")}
+    answer = asyncio.run(
+        TemplatedNaturalLanguageGenerator(domain.responses).generate(
+            message["response"],
+            DialogueStateTracker.from_events("web-1", [], domain.slots),
+            "rest",
+            **params,
+        )
+    )
+    return answer["text"]
+
+
+def test_the_booking_confirmation_names_the_organisation_and_the_date_once(repo):
+    from actions.french import format_date_fr, format_time_fr
+
+    token = proposals_for("59601", paris_now())[0]
+    _, messages, slots, _ = run(
+        ActionSubmitVisio(), tracker("", "affirm", slots=booked_slots(token))
+    )
+    code = slots["booking_code"]
+    start = dt.datetime.fromisoformat(token.split("@", 1)[1]).astimezone(PARIS)
+    when = f"{format_date_fr(start.date())} à {format_time_fr(start.time())}"
+    place = repo.by_code(code).place_label
+    assert rendered(messages[0]) == (
+        f"C'est noté. Votre demande de rendez-vous en visio avec la CAF (allocations familiales) :"
+        f" {when}, {place}.\n"
+        f"Votre code : {code[:3]} {code[3:]}. Gardez-le : il sert à suivre ou annuler le"
+        " rendez-vous.\n"
+        "Un conseiller France Services va vérifier et vous confirmer le rendez-vous."
+    )
+
+
+def test_the_confirmation_text_of_a_known_slot():
+    slot = find_slot(
+        parse_slot_token("bus:avesnois@2026-12-02T09:30:00+01:00"),
+        dt.datetime(2026, 11, 20, 12, 0, tzinfo=PARIS),
+        min_lead=dt.timedelta(0),
+    )
+    params = logic.booking_params("AB3 K7P", logic.place_label(slot), slot.start, "la CAF")
+    first_line = rendered({"response": "utter_visio_booked", **params}).splitlines()[0]
+    assert first_line == (
+        "C'est noté. Votre demande de rendez-vous en visio avec la CAF :"
+        f" mercredi 2 décembre à 9 h 30, {logic.place_label(slot)}."
+    )
+    assert "décembre" not in logic.place_label(slot) and logic.place_label(slot)
