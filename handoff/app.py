@@ -1,7 +1,7 @@
 """The agents' HTTP API (aiohttp): the queue, conversations, messages, hand-back, bookings.
 
-Every route but `/health` and `/agent-messages` needs `Authorization: Bearer <token>` (one
-token per agent, `python -m handoff.cli add-agent NAME`); a token in the URL is never read.
+Every route but `/health` needs `Authorization: Bearer <token>` (one token per agent,
+`python -m handoff.cli add-agent NAME`); a token in the URL is never read.
 Reference: docs/handoff.md.
 
     GET  /queue                                  waiting and taken requests (handoffs, call-backs)
@@ -13,7 +13,11 @@ Reference: docs/handoff.md.
     GET  /bookings?days=14                       bookings of the coming days
     GET  /bookings/{code}
     POST /bookings/{code}/confirm|move|refuse|cancel   {"note": ..., "slot": token for move}
-    GET  /agent-messages?sender=...              (the web page) messages waiting for it
+
+There is no route reading a conversation's pending web messages (`agent_messages`): one without
+a token, keyed by the sender id alone, let anyone who knew or guessed a sender read an agent's
+reply and mark it delivered, and nothing used it (the widget gets its messages pushed through
+socket.io).
 
 Permissions: an agent writes to, and hands back, only a conversation whose request it has taken
 (a waiting one is taken by its first message); a "service" token (the staff console) acts for
@@ -26,7 +30,6 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import os
 from typing import Any
 
 from aiohttp import web
@@ -112,7 +115,7 @@ def _error(status: int, message: str) -> web.Response:
 
 @web.middleware
 async def auth_middleware(request: web.Request, handler):
-    if request.path in ("/health", "/agent-messages") or request.method == "OPTIONS":
+    if request.path == "/health":
         return await handler(request)
     caller = authenticate(request.headers.get("Authorization"), request.app[CONFIG]["tokens"])
     if caller is None:
@@ -365,40 +368,15 @@ async def change_booking(request: web.Request) -> web.Response:
     return web.json_response(booking_json(updated))
 
 
-def _cors_headers(request: web.Request) -> dict[str, str]:
-    origin = request.headers.get("Origin")
-    if origin and origin in request.app[CONFIG]["web_origins"]:
-        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
-    return {}
-
-
-async def agent_messages(request: web.Request) -> web.Response:
-    sender_id = request.query.get("sender", "")
-    if not sender_id or len(sender_id) > 255:
-        return _error(400, "sender is required")
-    messages = await asyncio.to_thread(request.app[CONFIG]["box"].take, sender_id)
-    return web.json_response({"messages": messages}, headers=_cors_headers(request))
-
-
-def web_origins(env: dict[str, str]) -> set[str]:
-    configured = env.get("WEB_ALLOWED_ORIGINS")
-    if configured:
-        return {origin.strip().rstrip("/") for origin in configured.split(",") if origin.strip()}
-    port = env.get("WEB_PORT", "8080")
-    return {f"http://localhost:{port}", f"http://127.0.0.1:{port}"}
-
-
 def create_app(config: dict[str, Any]) -> web.Application:
-    """The API. `config`: tokens (hash -> Caller), repo, rasa, deliver, box, clock, web_origins."""
+    """The API. `config`: tokens (hash -> Caller), repo, rasa, deliver, clock (box: unused)."""
     app = web.Application(middlewares=[auth_middleware], client_max_size=64 * 1024)
     app[CONFIG] = {
         "tokens": config["tokens"],
         "repo": config["repo"],
         "rasa": config["rasa"],
         "deliver": config["deliver"],
-        "box": config["box"],
         "clock": config.get("clock") or (lambda: dt.datetime.now(tz=UTC)),
-        "web_origins": config.get("web_origins") or web_origins(dict(os.environ)),
     }
     app.router.add_get("/health", health)
     app.router.add_get("/queue", queue)
@@ -410,5 +388,4 @@ def create_app(config: dict[str, Any]) -> web.Application:
     app.router.add_get("/bookings", bookings)
     app.router.add_get("/bookings/{code}", booking)
     app.router.add_post("/bookings/{code}/{operation}", change_booking)
-    app.router.add_get("/agent-messages", agent_messages)
     return app

@@ -9,8 +9,7 @@ conversation read by the next agent shows it.
   `?output_channel=<channel>`, so Rasa's own output channel sends it (channels/sms.py,
   channels/messenger.py; for socket.io the widget's session room, webchat/socketio_channel.py).
 - REST (and anything else): Rasa answers REST only within the person's request, so the messages
-  Rasa collects are stored in `agent_messages` for the page to fetch
-  (`GET /agent-messages?sender=...`).
+  Rasa collects are stored in `agent_messages` (no route hands them out: docs/handoff.md).
 """
 
 from __future__ import annotations

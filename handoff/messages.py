@@ -1,9 +1,10 @@
 """Messages waiting for a web conversation (REST or socket.io): table `agent_messages`.
 
-The REST channel answers only within the person's own request, and a socket.io page may be
-closed; an agent's message or a reminder for such a conversation waits here until the page
-fetches it (`GET /agent-messages?sender=...`, docs/handoff.md). Created by the store's
-migration 0002.
+The REST channel answers only within the person's own request, so an agent's message or a
+reminder for a REST conversation is kept here (it is also in the conversation's tracker). No
+HTTP route hands these out: `GET /agent-messages?sender=...`, without a token and keyed by the
+sender alone, let anyone who knew a sender read and consume them (issue 16), and nothing used
+it. Created by the store's migration 0002; erased by the console's retention.
 """
 
 from __future__ import annotations

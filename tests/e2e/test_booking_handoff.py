@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from handoff.auth import hash_token
+from handoff.messages import MessageBox
 from scripts.stack import Stack, free_port
 from store import Repository
 from store.db import make_engine
@@ -58,11 +59,17 @@ def agent(stack, method, path, **kw):
 
 
 def web_messages(stack, sender):
+    """What was delivered to a REST conversation (kept for it in the store), once each."""
+    box = MessageBox(make_engine(stack.env["DATABASE_URL"]))
+    return [m["text"] for m in box.take(sender)]
+
+
+def no_one_reads_by_sender(stack, sender):
+    """The old tokenless GET /agent-messages?sender=... neither reads nor consumes anything."""
     answer = requests.get(
         f"{stack.agent_api_url}/agent-messages", params={"sender": sender}, timeout=30
     )
-    answer.raise_for_status()
-    return [m["text"] for m in answer.json()["messages"]]
+    assert answer.status_code in (401, 404)
 
 
 def repository(stack) -> Repository:
@@ -107,6 +114,7 @@ def test_book_then_handoff_agent_message_and_hand_back(agent_stack):
         json={"text": "Bonjour, c'est Marie du Département."},
     )
     assert sent.status_code == 200, sent.text
+    no_one_reads_by_sender(agent_stack, person.sender)
     assert web_messages(agent_stack, person.sender) == ["Bonjour, c'est Marie du Département."]
     conversation = agent(agent_stack, "GET", f"/conversations/{person.sender}").json()
     assert conversation["paused"] is True

@@ -224,7 +224,6 @@ def api(repo, test):
             "deliver": RasaDelivery(rasa, box),
             "box": box,
             "clock": lambda: NOW,
-            "web_origins": {"http://localhost:8080"},
         }
     )
 
@@ -392,22 +391,28 @@ def test_confirming_a_booking_tells_the_person_and_plans_the_reminder(repo):
     assert kinds == [("booking_status", "utter_booking_now_refused")]
 
 
-def test_web_page_fetches_waiting_messages_once_with_cors_for_its_origin(repo):
+def test_nobody_reads_or_consumes_a_web_conversations_messages_by_its_sender(repo):
+    """The attack: GET /agent-messages?sender=... with no token read an agent's reply to a REST
+    conversation and marked it delivered. The route is gone (nothing used it: the widget gets
+    its messages pushed through socket.io); the genuine delivery is untouched."""
+    request = repo.add_handoff(sender_id="web-9", channel="rest", summary="Motif : x")
+
     async def test(client, rasa, box):
-        box.put("web-9", "rest", "Bonjour, ici Marie.", "agent", "Marie")
-        answer = await client.get(
-            "/agent-messages?sender=web-9", headers={"Origin": "http://localhost:8080"}
+        sent = await client.post(
+            "/conversations/web-9/messages",
+            json={"text": "Bonjour, ici Marie."},
+            headers=bearer("marie"),
         )
-        assert answer.headers["Access-Control-Allow-Origin"] == "http://localhost:8080"
-        assert (await answer.json())["messages"] == [
-            {"text": "Bonjour, ici Marie.", "source": "agent"}
-        ]
-        again = await client.get(
-            "/agent-messages?sender=web-9", headers={"Origin": "http://evil.example"}
-        )
-        assert (await again.json())["messages"] == []
-        assert "Access-Control-Allow-Origin" not in again.headers
-        assert (await client.get("/agent-messages")).status == 400
+        assert sent.status == 200, await sent.text()
+        assert (await sent.json())["stored_for_web"] == 1
+        assert rasa.executed == [("web-9", "utter_agent_message", None)]
+        for headers in ({"Origin": "http://localhost:8080"}, {}, bearer("marie")):
+            attack = await client.get("/agent-messages?sender=web-9", headers=headers)
+            assert attack.status in (401, 404), headers
+            assert "Bonjour" not in await attack.text()
+        # Still pending for the conversation itself: nothing was read nor marked delivered.
+        assert box.take("web-9") == [{"text": "Bonjour, ici Marie.", "source": "agent"}]
+        assert repo.get_handoff(request.id).agent == "Marie"
 
     api(repo, test)
 
