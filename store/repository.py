@@ -23,7 +23,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -583,7 +583,8 @@ class Repository:
 
     def purge(self, before: dt.datetime) -> dict[str, int]:
         """Delete what is no longer needed: bookings whose slot ended before `before`, closed
-        handoff requests and finished reminders last changed before it. The caller chooses
+        handoff requests and finished reminders last changed before it, handoff and call-back
+        requests still open that were made before it (with their contact). The caller chooses
         `before` from the retention period announced to people (e.g. now - 3 months).
 
         Returns:
@@ -604,10 +605,20 @@ class Repository:
                 delete(SlotClaim).where(SlotClaim.booking_id.in_(old)), execution_options=_NO_SYNC
             )
             bookings = session.execute(delete(Booking).where(Booking.slot_end < cutoff)).rowcount
+            # Open requests too, from when they were made: a call-back nobody answered must not
+            # keep its phone or e-mail past the month the person was told (domain.yml).
             handoffs = session.execute(
                 delete(HandoffRequest).where(
-                    HandoffRequest.status.in_((HANDOFF_DONE, HANDOFF_ABANDONED)),
-                    HandoffRequest.updated_at < cutoff,
+                    or_(
+                        and_(
+                            HandoffRequest.status.in_((HANDOFF_DONE, HANDOFF_ABANDONED)),
+                            HandoffRequest.updated_at < cutoff,
+                        ),
+                        and_(
+                            HandoffRequest.status.in_((HANDOFF_WAITING, HANDOFF_TAKEN)),
+                            HandoffRequest.created_at < cutoff,
+                        ),
+                    )
                 )
             ).rowcount
         return {"bookings": bookings, "handoff_requests": handoffs, "reminders": reminders}

@@ -396,3 +396,34 @@ def test_the_confirmation_text_of_a_known_slot():
         f" mercredi 2 décembre à 9 h 30, {logic.place_label(slot)}."
     )
     assert "décembre" not in logic.place_label(slot) and logic.place_label(slot)
+
+
+def test_a_new_session_does_not_keep_the_personal_data_of_an_abandoned_form():
+    """Rasa's own session start, with the project's domain: the name and contact typed into a
+    form left unfinished are not carried into the next session."""
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.core.channels import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+    personal = {
+        "visio_name": "Marie Martin",
+        "visio_contact": "+33612345678",
+        "callback_contact": "+33612345678",
+    }
+    tracker = DialogueStateTracker.from_events(
+        "web-1", [SlotSet(name, value) for name, value in personal.items()], domain.slots
+    )
+    events = asyncio.run(
+        ActionSessionStart().run(
+            CollectingOutputChannel(),
+            TemplatedNaturalLanguageGenerator(domain.responses),
+            tracker,
+            domain,
+        )
+    )
+    carried = {e.key for e in events if isinstance(e, SlotSet)}
+    assert not carried & set(personal), carried

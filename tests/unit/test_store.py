@@ -416,7 +416,7 @@ def test_concurrent_processes_exactly_one_wins(sqlite_url):
 @pytest.fixture
 def pg_url():
     if not PG_URL:
-        pytest.skip("TEST_POSTGRES_URL is not set")
+        pytest.skip("TEST_POSTGRES_URL is not set (make test-prod runs these on PostgreSQL)")
     downgrade(PG_URL, "base")
     upgrade(PG_URL)
     yield PG_URL
@@ -548,6 +548,36 @@ def test_purge_old_data(repo):
     assert counts["bookings"] == 1 and counts["handoff_requests"] == 1
     assert repo.by_code(old.code) is None and repo.by_code(recent.code) is not None
     book(repo, slot(day=3))  # its claim went with it
+
+
+def test_purge_erases_call_backs_still_open_after_the_retention(sqlite_url):
+    """An open call-back request kept its phone or e-mail forever (only closed ones were
+    purged), while the person was told it is erased within a month."""
+    engine = make_engine(sqlite_url)
+    clock_now = [NOW]
+    repo = Repository(engine, clock=lambda: clock_now[0])
+    old_callback = repo.add_handoff(
+        sender_id="+33611111111",
+        channel="twilio",
+        kind="callback",
+        contact_phone="06 11 11 11 11",
+        consent_at=NOW,
+    )
+    old_taken = repo.add_handoff(
+        sender_id="w", channel="rest", kind="callback", contact_email="a@b.fr", consent_at=NOW
+    )
+    repo.take_handoff(old_taken.id, "Marie")
+    old_live = repo.add_handoff(sender_id="w2", channel="rest")
+    clock_now[0] = NOW + dt.timedelta(days=20)
+    recent = repo.add_handoff(
+        sender_id="w3", channel="rest", kind="callback", contact_phone="0622222222", consent_at=NOW
+    )
+    counts = repo.purge(NOW + dt.timedelta(days=10))
+    assert counts["handoff_requests"] == 3
+    for gone in (old_callback, old_taken, old_live):
+        assert repo.get_handoff(gone.id) is None
+    assert repo.get_handoff(recent.id).contact_phone == "+33622222222"
+    engine.dispose()
 
 
 def test_moving_a_booking_drops_its_reminders_not_yet_sent(repo):
