@@ -6,7 +6,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 export RASA_TELEMETRY_ENABLED ?= false
 export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
 
-.PHONY: help setup run train test lint format validate validate-data lookups unit nlu-test core-test e2e bench prod test-prod clean
+.PHONY: help setup run train test lint format validate validate-data check-sources lookups unit nlu-test core-test e2e bench prod test-prod clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ format: setup ## Format the Python code with ruff
 
 validate-data: setup ## Validate the reference data (calendar, communes, desks, procedures)
 	@$(PY) -m scripts.validate_data
+
+check-sources: setup ## List procedures checked more than 6 months ago and links on old domains
+	@$(PY) -m scripts.check_sources
 
 validate: setup validate-data ## Validate the Rasa training data and domain, and the reference data
 	@$(RASA) data validate --fail-on-warnings

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rasa_sdk import Action
 
 from actions import documents_answers as answers
+from actions.clock import paris_today
 from actions.dispatch import channel_of, latest_entity, message_text, send
 from actions.procedures_catalogue import channel_for, load_catalogue
 
@@ -43,6 +44,7 @@ class ActionShowDocuments(Action):
             entities_of(tracker),
             tracker.get_slot("awaiting"),
             named_something=bool(entity),
+            today=paris_today(),
         )
         return send(dispatcher, answer)
 

@@ -7,6 +7,7 @@ fees, whether it can be done online and where, each rendered for the person's ch
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
@@ -90,11 +91,13 @@ def documents(
     entities: Mapping[str, str],
     awaiting: str | None,
     named_something: bool,
+    today: dt.date | None = None,
 ) -> Answer:
     """The next step of a documents conversation: ask which procedure, ask a question, or list.
 
     `found` are the procedures the latest message names; `current_id` the one being discussed.
     `named_something` tells that the person named a procedure the catalogue does not know.
+    `today` (given by the action) lets the list say when its facts are more than a year old.
     """
     if len(found) > 1:
         buttons = [procedure_button(p) for p in found[:MAX_PROCEDURE_BUTTONS]]
@@ -127,7 +130,7 @@ def documents(
         )
     case = procedure.case_for(answers)
     return Answer(slots={**slots, "awaiting": None}).say(
-        "utter_documents_list", documents=render_documents(case, channel)
+        "utter_documents_list", documents=render_documents(case, channel, today=today)
     )
 
 

@@ -73,6 +73,7 @@ ONLINE_YES, ONLINE_PARTLY, ONLINE_NO = "yes", "partly", "no"
 ONLINE_MODES = (ONLINE_YES, ONLINE_PARTLY, ONLINE_NO)
 
 OFFICIAL_DOMAINS = (
+    "service-public.gouv.fr",
     "service-public.fr",
     "gouv.fr",
     "caf.fr",
@@ -84,7 +85,48 @@ OFFICIAL_DOMAINS = (
 )
 """Sites a citizen may be sent to: commercial "carte grise" sites charge for free procedures."""
 
+OLD_DOMAINS = ("service-public.fr",)
+"""Official but moved: service-public.fr became service-public.gouv.fr on 1 October 2025. Still
+accepted by the loader (the old addresses redirect), reported by `scripts/check_sources.py`."""
+
+REVIEW_AFTER_MONTHS = 6
+"""A case whose `checked_on` is older than this is listed for staff to re-check."""
+
+OUTDATED_AFTER_MONTHS = 12
+"""An answer whose facts are older than this tells the citizen so, with the link to check."""
+
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# --------------------------------------------------------------------------------------------
+# Age of the facts
+# --------------------------------------------------------------------------------------------
+
+
+def months_before(today: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months before `today` (31 March - 1 month = 28/29 Feb)."""
+    index = today.year * 12 + (today.month - 1) - months
+    year, month = divmod(index, 12)
+    month += 1
+    next_month = dt.date(year + (month == 12), month % 12 + 1, 1)
+    last_day = (next_month - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(today.day, last_day))
+
+
+def is_older_than(day: dt.date, today: dt.date, months: int) -> bool:
+    """Whether facts checked on `day` are more than `months` calendar months old on `today`.
+
+    The one place the age of a case is computed: the freshness report (6 months), the answer's
+    "plus d'un an" warning (12 months) and, later, the console use it. `today` is always given
+    by the caller, never read from the clock here.
+    """
+    return day < months_before(today, months)
+
+
+def is_old_domain(url: str) -> bool:
+    """Whether a link still points to a domain that moved (www.service-public.fr)."""
+    host = urlsplit(url).hostname or ""
+    return any(host == d or host.endswith("." + d) for d in OLD_DOMAINS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -742,7 +784,26 @@ def _where_line(case: Case, marker: _Marker, style: _Style) -> str:
     return "Où : " + marker.mark(case.where, _lower_first(_wording(case.where, style)))
 
 
-def _compose(case: Case, channel: str, style: _Style) -> str:
+def _link_line(case: Case, channel: str, style: _Style, outdated: bool) -> str:
+    """The footer: the official link, with the date the facts were read (web, Messenger).
+
+    Facts older than `OUTDATED_AFTER_MONTHS` are announced as such on every channel, SMS too,
+    so that nobody travels on a list that may have changed.
+    """
+    if outdated:
+        if channel == "sms":
+            return f"Infos de plus d'1 an, à vérifier : {case.link}"
+        return (
+            f"Ces informations ont plus d'un an (relevées le "
+            f"{_format_checked_on(case.checked_on)}) : vérifiez-les sur {case.link}"
+        )
+    link = f"{'Infos' if style.abbreviate else 'Plus d’infos'} : {case.link}".replace("’", "'")
+    if channel != "sms":
+        link += f" (informations relevées le {_format_checked_on(case.checked_on)})"
+    return link
+
+
+def _compose(case: Case, channel: str, style: _Style, outdated: bool = False) -> str:
     shown: list[Fact] = [*case.documents, *case.fees]
     if style.where:
         shown.append(case.where)
@@ -774,10 +835,7 @@ def _compose(case: Case, channel: str, style: _Style) -> str:
     footer = marker.footer()
     if footer:
         lines.append(footer)
-    link = f"{'Infos' if style.abbreviate else 'Plus d’infos'} : {case.link}".replace("’", "'")
-    if channel != "sms":
-        link += f" (informations relevées le {_format_checked_on(case.checked_on)})"
-    lines.append(link)
+    lines.append(_link_line(case, channel, style, outdated))
     text = "\n".join(lines)
     return to_gsm7(text) if channel == "sms" else text
 
@@ -790,8 +848,17 @@ def _fits(text: str, channel: str) -> bool:
     return True
 
 
-def render_documents(case: Case, channel: str) -> str:
+def is_outdated(case: Case, today: dt.date) -> bool:
+    """Whether the case's facts are older than `OUTDATED_AFTER_MONTHS` on `today`."""
+    return is_older_than(case.checked_on, today, OUTDATED_AFTER_MONTHS)
+
+
+def render_documents(case: Case, channel: str, today: dt.date | None = None) -> str:
     """The documents block of a case for a channel.
+
+    With `today` (the caller's date, never read here), a case whose facts are more than
+    12 months old ends with "Ces informations ont plus d'un an ... vérifiez-les sur <link>"
+    instead of the usual "Plus d'infos : <link> (informations relevées le ...)".
 
     web: title, "•" list of documents, where, fees, online, notes, source link and its date.
     messenger: the same plain text, notes then the online line dropped past 2,000 characters.
@@ -801,12 +868,17 @@ def render_documents(case: Case, channel: str) -> str:
     not fit even then, so the last attempt is returned as is.
     """
     _check_channel(channel)
+    outdated = today is not None and is_outdated(case, today)
     if channel == "web":
-        return _compose(case, channel, _Style())
+        return _compose(case, channel, _Style(), outdated)
+    return _fitted(case, channel, outdated)
+
+
+def _fitted(case: Case, channel: str, outdated: bool) -> str:
     styles = _SMS_STYLES if channel == "sms" else _MESSENGER_STYLES
     text = ""
     for style in styles:
-        text = _compose(case, channel, style)
+        text = _compose(case, channel, style, outdated)
         if _fits(text, channel):
             return text
     return text
@@ -1272,15 +1344,19 @@ class _Validator:
 
     def fit(self, case: Case) -> None:
         """Refuse at load a case whose answer cannot fit an SMS or a Messenger message."""
-        sms = render_documents(case, "sms")
-        if not _fits(sms, "sms"):
-            self.error(
-                case.line,
-                f"case {case.procedure_id}.{case.id}: {gsm7_length(sms)} characters in SMS even "
-                f"shortened (max {SMS_MAX_SEPTETS}): write shorter 'sms:' wordings",
-            )
-        if not _fits(render_documents(case, "messenger"), "messenger"):
-            self.error(case.line, f"case {case.procedure_id}.{case.id}: too long for Messenger")
+        # Checked with the longer "plus d'un an" footer too: a case must still fit once it ages.
+        for outdated in (False, True):
+            sms = _fitted(case, "sms", outdated)
+            if not _fits(sms, "sms"):
+                self.error(
+                    case.line,
+                    f"case {case.procedure_id}.{case.id}: {gsm7_length(sms)} characters in SMS "
+                    f"even shortened (max {SMS_MAX_SEPTETS}): write shorter 'sms:' wordings",
+                )
+                break
+            if not _fits(_fitted(case, "messenger", outdated), "messenger"):
+                self.error(case.line, f"case {case.procedure_id}.{case.id}: too long for Messenger")
+                break
 
     def procedure(
         self, node: Any, line: int | None, keyword_owner: dict[str, str]
@@ -1427,3 +1503,47 @@ def load_catalogue(path: Path | str | None = None, today: dt.date | None = None)
         DataErrors: the file breaks the format; every problem found, each with its line.
     """
     return parse_catalogue(path or DEFAULT_PROCEDURES_PATH, today)
+
+
+# --------------------------------------------------------------------------------------------
+# Freshness report (scripts/check_sources.py; later the console)
+# --------------------------------------------------------------------------------------------
+
+
+def stale_cases(
+    catalogue: Catalogue, today: dt.date, months: int = REVIEW_AFTER_MONTHS
+) -> list[Case]:
+    """The cases whose facts were checked more than `months` months before `today`, oldest first."""
+    cases = [c for c in catalogue.cases() if is_older_than(c.checked_on, today, months)]
+    return sorted(cases, key=lambda c: (c.checked_on, c.procedure_id, c.id))
+
+
+def citizen_links(catalogue: Catalogue) -> list[tuple[str, str]]:
+    """Every address a citizen is sent to, as (where in the file, URL), without repeats."""
+    seen: set[tuple[str, str]] = set()
+    links: list[tuple[str, str]] = []
+
+    def add(where: str, url: str | None) -> None:
+        if url and (where, url) not in seen:
+            seen.add((where, url))
+            links.append((where, url))
+
+    for procedure in catalogue:
+        add(f"{procedure.id} link", procedure.link)
+        for case in procedure.cases:
+            if case.link != procedure.link:
+                add(f"{procedure.id}.{case.id} link", case.link)
+            add(f"{procedure.id}.{case.id} online.url", case.online.url)
+    return links
+
+
+def link_problems(catalogue: Catalogue) -> list[tuple[str, str, str]]:
+    """Citizen links not on an official domain, or still on a moved one: (where, URL, problem)."""
+    problems = []
+    for where, url in citizen_links(catalogue):
+        host = urlsplit(url).hostname or ""
+        if not any(host == d or host.endswith("." + d) for d in OFFICIAL_DOMAINS):
+            problems.append((where, url, "not an official site"))
+        elif is_old_domain(url):
+            problems.append((where, url, "old domain: use https://www.service-public.gouv.fr/"))
+    return problems

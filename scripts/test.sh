@@ -25,6 +25,7 @@ step "lint (ruff)"
 
 step "reference data"
 "$PY" -m scripts.validate_data
+"$PY" -m scripts.check_sources
 
 step "unit tests"
 "$PY" -m pytest tests/unit

@@ -1,5 +1,7 @@
 """The documents conversation: which procedure, which case, then the list, per channel."""
 
+import datetime as dt
+
 import pytest
 
 from actions import documents_answers as da
@@ -11,7 +13,7 @@ def catalogue():
     return load_catalogue()
 
 
-def step(catalogue, text, slots=None, entities=None, channel="web", entity=None):
+def step(catalogue, text, slots=None, entities=None, channel="web", entity=None, today=None):
     slots = slots or {}
     found = da.find_procedure(catalogue, [entity or "", text], (entities or {}).get("procedure_id"))
     answer = da.documents(
@@ -24,6 +26,7 @@ def step(catalogue, text, slots=None, entities=None, channel="web", entity=None)
         entities or {},
         slots.get("awaiting"),
         named_something=bool(entity),
+        today=today,
     )
     return answer, {**slots, **answer.slots}
 
@@ -112,3 +115,37 @@ def test_follow_up_without_procedure_or_with_pending_question(catalogue):
         catalogue, "web", "fees", slots["procedure_id"], slots["procedure_answers"]
     )
     assert answer.responses == ["utter_documents_question"]
+
+
+@pytest.mark.parametrize("channel", ["web", "sms", "messenger"])
+def test_a_list_older_than_a_year_says_so_with_the_link(catalogue, channel):
+    # driving_licence.damaged was last checked on 2019-08-21 (not re-read for issue 14).
+    answer, _ = step(catalogue, "mon permis est abimé", channel=channel, today=dt.date(2026, 12, 1))
+    assert answer.responses == ["utter_documents_list"]
+    text = answer.replies[0].params["documents"]
+    assert "https://www.service-public.gouv.fr/particuliers/vosdroits/N530" in text
+    assert (
+        "plus d'1 an" if channel == "sms" else "plus d'un an (relevées le 21 août 2019)"
+    ) in text
+
+
+def test_a_list_read_this_year_keeps_the_usual_footer(catalogue):
+    answer, _ = step(catalogue, "j'ai perdu mon permis", today=dt.date(2026, 12, 1))
+    text = answer.replies[0].params["documents"]
+    assert "F1727 (informations relevées le 1er décembre 2026)" in text
+    assert "plus d'un an" not in text
+
+
+def test_the_answers_name_the_corrected_facts(catalogue):
+    checks = {
+        "j'ai perdu mon permis": "service-public.gouv.fr/particuliers/vosdroits/F1727",
+        "on m'a volé mon permis": "service-public.gouv.fr/particuliers/vosdroits/F1450",
+        "carte grise occasion": "42 € par cheval fiscal",
+        "carte grise déménagement": "professionnel de l'automobile habilité",
+        "cheque energie": "chequeenergie.gouv.fr",
+        "inscription france travail": "si vous êtes concerné",
+    }
+    for text, fact in checks.items():
+        answer, _ = step(catalogue, text, today=dt.date(2026, 12, 1))
+        assert answer.responses == ["utter_documents_list"], text
+        assert fact in answer.replies[0].params["documents"], text

@@ -17,7 +17,7 @@ from actions.procedures_catalogue import (
     parse_catalogue,
 )
 
-TODAY = dt.date(2026, 11, 27)
+TODAY = dt.date(2026, 12, 1)
 
 
 @pytest.fixture(scope="module")
@@ -580,3 +580,44 @@ def test_every_answer_combination_reaches_a_case(catalogue):
             answers = dict(zip((q.id for q in procedure.questions), combo, strict=True))
             assert procedure.missing_question(answers) is None
             assert procedure.case_for(answers) is not None
+
+
+def test_both_service_public_domains_are_official_but_a_private_site_is_not(tmp_path):
+    new = VALID.replace("www.service-public.fr", "www.service-public.gouv.fr")
+    assert _load(tmp_path, new).get("id_card").link.startswith("https://www.service-public.gouv")
+    assert _load(tmp_path, VALID).get("id_card").link.startswith("https://www.service-public.fr")
+    fake = VALID.replace("www.service-public.fr", "www.service-public-gouv.fr")
+    _single_error(tmp_path, fake, "not an official site", _line_of(fake, "link:"))
+
+
+# --------------------------------------------------------------------------------------------
+# Age of the facts: one function, today given by the caller
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "today", "months", "older"),
+    [
+        (dt.date(2026, 6, 1), dt.date(2026, 12, 1), 6, False),  # exactly 6 months
+        (dt.date(2026, 5, 31), dt.date(2026, 12, 1), 6, True),
+        (dt.date(2025, 12, 1), dt.date(2026, 12, 1), 12, False),
+        (dt.date(2025, 11, 30), dt.date(2026, 12, 1), 12, True),
+        (dt.date(2025, 2, 27), dt.date(2025, 8, 31), 6, True),  # 31 Aug - 6 months = 28 Feb
+        (dt.date(2025, 2, 28), dt.date(2025, 8, 31), 6, False),
+        (dt.date(2024, 2, 29), dt.date(2024, 8, 31), 6, False),  # leap year: 29 Feb
+    ],
+)
+def test_is_older_than_counts_calendar_months(day, today, months, older):
+    from actions.procedures_catalogue import is_older_than
+
+    assert is_older_than(day, today, months) is older
+
+
+def test_stale_cases_and_old_domain_links_of_the_shipped_file():
+    from actions.procedures_catalogue import link_problems, stale_cases
+
+    catalogue = parse_catalogue(DEFAULT_PROCEDURES_PATH, today=TODAY)
+    stale = {f"{c.procedure_id}.{c.id}" for c in stale_cases(catalogue, TODAY)}
+    assert "driving_licence.damaged" in stale  # 2019, not re-read
+    assert "driving_licence.loss" not in stale  # read on 2026-12-01
+    assert link_problems(catalogue) == []  # every link moved to service-public.gouv.fr

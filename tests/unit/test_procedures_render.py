@@ -25,7 +25,7 @@ from actions.procedures_catalogue import (
     to_gsm7,
 )
 
-TODAY = dt.date(2026, 11, 27)
+TODAY = dt.date(2026, 12, 1)
 CATALOGUE = parse_catalogue(DEFAULT_PROCEDURES_PATH, today=TODAY)
 ALL_CASES = list(CATALOGUE.cases())
 ALL_QUESTIONS = [q for p in CATALOGUE for q in p.questions]
@@ -106,7 +106,7 @@ def test_web_block_of_an_identity_card_loss():
     assert "Prix : timbre fiscal de 25 €, à acheter en ligne" in lines
     assert any(line.startswith("Où : dans une mairie équipée") for line in lines)
     assert lines[-1] == (
-        "Plus d'infos : https://www.service-public.fr/particuliers/vosdroits/N358"
+        "Plus d'infos : https://www.service-public.gouv.fr/particuliers/vosdroits/N358"
         " (informations relevées le 25 avril 2022)"
     )
 
@@ -285,7 +285,9 @@ def test_render_online_and_where():
     assert render_online(case, "web") == (
         "Sur internet : oui. Toute la démarche se fait en ligne. https://ants.gouv.fr"
     )
-    assert render_where(case, "sms").startswith("Où : uniquement sur internet")
+    assert render_where(case, "sms").startswith(
+        "Où : sur internet, sur le site de l'ANTS, ou chez un"
+    )
     follow_up = _case("rsa_support", "follow_up")
     assert render_online(follow_up, "web") == (
         "Sur internet : non. Le suivi se fait en rendez-vous"
@@ -334,3 +336,133 @@ def test_rendering_a_hand_made_case():
 )
 def test_channel_for(rasa_channel, expected):
     assert channel_for(rasa_channel) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Corrections of issue 14, each read on the source named in reference/SOURCES.md
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case_id", "fiche"), [("loss", "F1727"), ("theft", "F1450")], ids=["loss", "theft"]
+)
+def test_driving_licence_loss_and_theft_link_to_their_own_fiche(case_id, fiche):
+    case = _case("driving_licence", case_id)
+    assert case.link == f"https://www.service-public.gouv.fr/particuliers/vosdroits/{fiche}"
+    assert "F34118" not in render_documents(case, "web")
+    assert case.checked_on.year >= 2023
+
+
+def test_driving_licence_theft_says_the_receipt_lets_you_drive_2_months_in_france():
+    web = render_documents(_case("driving_licence", "theft"), "web")
+    assert "conduire pendant 2 mois, en France seulement" in web
+    assert "à vérifier" not in web.split("Où :")[0]  # the documents are confirmed now
+
+
+def test_carte_grise_address_change_can_be_done_by_a_licensed_professional():
+    case = _case("vehicle_registration", "address_change")
+    web = render_documents(case, "web")
+    assert "Uniquement sur internet" not in web
+    assert "professionnel de l'automobile habilité" in render_where(case, "web")
+
+
+def test_carte_grise_used_vehicle_gives_the_hauts_de_france_price():
+    case = _case("vehicle_registration", "owner_change")
+    fees = render_fees(case, "web")
+    assert "42 € par cheval fiscal" in fees
+    assert "1er mars 2025" in fees
+    assert "véhicules propres" in render_documents(case, "web")
+    assert "42 €" in render_documents(case, "sms")
+
+
+def test_c2s_no_longer_asks_for_12_months_of_proofs():
+    web = render_documents(_case("health_cover", "application"), "web")
+    assert "12 derniers mois" not in web
+    assert "récupérés automatiquement" in web
+    assert "pension alimentaire" in web
+
+
+def test_energy_voucher_says_households_not_identified_must_apply():
+    case = _case("energy_voucher", "use")
+    web = render_documents(case, "web")
+    assert "pas de demande" not in web.lower()
+    assert "chequeenergie.gouv.fr" in render_where(case, "web")
+    assert "point de livraison" in web
+
+
+def test_france_travail_first_appointment_is_not_systematic_and_rsa_is_automatic():
+    web = render_documents(_case("job_seeker_registration", "registration"), "web")
+    assert "vous avez un rendez-vous avec un conseiller" not in web
+    assert "si vous êtes concerné" in web
+    assert "RSA" in web and "automatique" in web
+
+
+def test_rsa_gives_the_conditions_for_18_to_24_and_for_foreigners():
+    web = render_documents(_case("rsa", "application"), "web")
+    assert "18 à 24 ans" in web and "2 ans à temps plein" in web
+    assert "titre de séjour" in web and "5 ans" in web
+
+
+@pytest.mark.parametrize("procedure_id", ["id_card", "passport"])
+def test_identity_papers_are_asked_for_at_an_equipped_town_hall_not_france_services(
+    procedure_id,
+):
+    for case in CATALOGUE.get(procedure_id).cases:
+        where = render_where(case, "web")
+        assert "mairie équipée" in where, case.id
+        assert "pas à France Services" in where, case.id
+
+
+def test_identity_card_validity_is_said():
+    web = render_documents(_case("id_card", "adult_renewal"), "web")
+    assert "valable 10 ans" in web
+    assert "5 ans de plus" in web
+
+
+def test_no_citizen_link_on_the_old_service_public_domain():
+    for case in ALL_CASES:
+        assert "www.service-public.fr" not in case.link, case.id
+
+
+# --------------------------------------------------------------------------------------------
+# "Older than 12 months": the footer says so, with the link; today is given, not read
+# --------------------------------------------------------------------------------------------
+
+
+def _aged(case: Case, checked_on: dt.date) -> Case:
+    import dataclasses
+
+    return dataclasses.replace(case, checked_on=checked_on)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_facts_older_than_12_months_are_announced_with_the_link(channel):
+    case = _aged(_case("id_card", "adult_first"), dt.date(2025, 11, 30))
+    text = render_documents(case, channel, today=dt.date(2026, 12, 1))
+    assert case.link in text
+    if channel == "sms":
+        assert "plus d'1 an, à vérifier" in text
+        assert gsm7_length(text) <= SMS_MAX_SEPTETS and is_gsm7(text)
+    else:
+        assert "Ces informations ont plus d'un an (relevées le 30 novembre 2025)" in text
+        assert "informations relevées le" not in text
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_facts_of_exactly_12_months_keep_the_usual_footer(channel):
+    case = _aged(_case("id_card", "adult_first"), dt.date(2025, 12, 1))
+    text = render_documents(case, channel, today=dt.date(2026, 12, 1))
+    assert "plus d" not in text.replace("Plus d'infos", "").replace("Plus d’infos", "")
+    assert case.link in text
+
+
+def test_without_today_the_footer_is_the_usual_one():
+    case = _aged(_case("id_card", "adult_first"), dt.date(2019, 1, 1))
+    assert "informations relevées le 1er janvier 2019" in render_documents(case, "web")
+
+
+@pytest.mark.parametrize("case", ALL_CASES, ids=lambda c: f"{c.procedure_id}.{c.id}")
+def test_every_case_still_fits_an_sms_once_outdated(case):
+    sms = render_documents(case, "sms", today=case.checked_on + dt.timedelta(days=800))
+    assert "plus d'1 an" in sms
+    assert is_gsm7(sms) and gsm7_length(sms) <= SMS_MAX_SEPTETS, (gsm7_length(sms), sms)
