@@ -22,6 +22,7 @@ from actions.clock import paris_now
 from actions.contact import find_email, find_phone
 from actions.dispatch import channel_of, message_text
 from store import Repository, StoreError
+from store.models import CALLBACK
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,19 @@ def enter_handoff(
 
     Returns the events: `ConversationPaused` when queued, the call-back form otherwise.
     """
+    try:
+        already = get_repository().open_handoff(tracker.sender_id)
+    except (StoreError, SQLAlchemyError):
+        logger.exception("could not read the open request of %s", tracker.sender_id)
+        dispatcher.utter_message(response="utter_handoff_unavailable")
+        return []
+    if already is not None:
+        # One open request per conversation: asking again must not flood the agents' queue.
+        if already.kind == CALLBACK:
+            dispatcher.utter_message(response="utter_callback_already_stored")
+            return []
+        dispatcher.utter_message(response="utter_handoff_already_queued")
+        return [SlotSet("handoff_id", float(already.id)), ConversationPaused()]
     commune = _commune(tracker)
     desks = handoff_logic.desks_to_reach((commune.lat, commune.lon) if commune else None)
     now = paris_now()
@@ -167,6 +181,9 @@ class ActionSubmitCallback(Action):
         reason = tracker.get_slot("handoff_reason") or REASON_ASKED
         email = contact if "@" in contact else None
         try:
+            if get_repository().open_handoff(tracker.sender_id) is not None:
+                dispatcher.utter_message(response="utter_callback_already_stored")
+                return reset
             get_repository().add_handoff(
                 sender_id=tracker.sender_id,
                 channel=channel_of(tracker),

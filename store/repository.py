@@ -443,6 +443,24 @@ class Repository:
             session.add(request)
         return request
 
+    def open_handoff(self, sender_id: str) -> HandoffRequest | None:
+        """The conversation's open request (waiting or taken, either kind), newest first.
+
+        One open request per conversation: asking again while one is open must not add
+        another to the agents' queue.
+        """
+        query = (
+            select(HandoffRequest)
+            .where(
+                HandoffRequest.sender_id == sender_id,
+                HandoffRequest.status.in_((HANDOFF_WAITING, HANDOFF_TAKEN)),
+            )
+            .order_by(HandoffRequest.created_at.desc(), HandoffRequest.id.desc())
+            .limit(1)
+        )
+        with self._session() as session:
+            return session.execute(query).scalar_one_or_none()
+
     def waiting_handoffs(self, kind: str | None = None) -> list[HandoffRequest]:
         """The waiting requests, oldest first (the agents' queue)."""
         query = select(HandoffRequest).where(HandoffRequest.status == HANDOFF_WAITING)

@@ -143,6 +143,37 @@ def test_call_back_number_is_validated_then_stored(repo):
     assert responses == ["utter_callback_declined"]
 
 
+def test_asking_again_while_queued_adds_no_request(repo, monkeypatch):
+    """Each "parler à une personne" added a request: one person could flood the agents' queue."""
+    monkeypatch.setenv("HANDOFF_HOURS", "always")
+    ask = tracker("je veux un conseiller", "ask_human")
+    assert run(handoff_actions.ActionHandoff(), ask)[0] == ["utter_handoff_queued"]
+    for _ in range(3):
+        responses, events = run(handoff_actions.ActionHandoff(), ask)
+        assert responses == ["utter_handoff_already_queued"]
+        assert {"event": "pause", "timestamp": None} in events
+    assert len(repo.waiting_handoffs()) == 1
+    # Another conversation still gets its own place; a closed request lets this one ask again.
+    assert run(handoff_actions.ActionHandoff(), tracker("conseiller", "ask_human", sender="w2"))[
+        0
+    ] == ["utter_handoff_queued"]
+    (mine,) = [r for r in repo.waiting_handoffs() if r.sender_id == "web-1"]
+    repo.close_handoff(mine.id, "Marie")
+    assert run(handoff_actions.ActionHandoff(), ask)[0] == ["utter_handoff_queued"]
+
+
+def test_a_second_call_back_while_one_is_open_adds_no_request(repo, monkeypatch):
+    given = tracker("06 12 34 56 78", "inform", {"callback_contact": "+33612345678"})
+    assert run(handoff_actions.ActionSubmitCallback(), given)[0] == ["utter_callback_stored"]
+    responses, _ = run(handoff_actions.ActionSubmitCallback(), given)
+    assert responses == ["utter_callback_already_stored"]
+    monkeypatch.setenv("HANDOFF_HOURS", "never")
+    responses, events = run(handoff_actions.ActionHandoff(), tracker("conseiller", "ask_human"))
+    assert responses == ["utter_callback_already_stored"]
+    assert not [e for e in events if e.get("event") == "followup"]
+    assert len(repo.waiting_handoffs(kind="callback")) == 1
+
+
 # -- tokens -----------------------------------------------------------------------------------
 
 
