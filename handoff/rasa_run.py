@@ -9,7 +9,10 @@ with a random value (mode 600) when missing. The handoff process reads the same.
 
 Before Rasa starts it also installs three speed fixes, in this process only (no file of Rasa
 edited; `install_speedups`): `install_action_response_validator`, `install_stored_event_count`
-and `install_project_sqlite_engine` (below). Figures in bench/README.md.
+and `install_project_sqlite_engine` (below). Figures in bench/README.md. And the security fixes
+(`install_guards`): a "/intent" command typed by a person is honoured only when the assistant
+offered it (`install_command_guard`); a JWT Rasa cannot verify gets 401, never a 500
+(`install_jwt_guard`). deploy/rasa_prod.py starts through `main` too.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import itertools
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -152,15 +155,93 @@ def install_project_sqlite_engine() -> None:
     SQLTrackerStore._fs_project_engine = True
 
 
+GUARD_COMMANDS = frozenset({"/message_too_long", "/empty_message", "/no_words"})
+"""Commands the channels make themselves (channels/limits.py `screen_length`): always honoured."""
+
+
+def offered_payloads(events: Iterable[Any]) -> set[str]:
+    """The button (and quick reply) payloads of the assistant's latest utterances.
+
+    The latest bot turn: the `bot` events before which no `user` event comes, starting from the
+    newest `bot` event (a person may send two messages in a row).
+    """
+    payloads: set[str] = set()
+    in_turn = False
+    for event in reversed(list(events)):
+        kind = getattr(event, "type_name", None)
+        if kind == "user" and in_turn:
+            break
+        if kind != "bot":
+            continue
+        in_turn = True
+        data = getattr(event, "data", None) or {}
+        for choice in [*(data.get("buttons") or []), *(data.get("quick_replies") or [])]:
+            if isinstance(choice, dict) and choice.get("payload"):
+                payloads.add(str(choice["payload"]).strip())
+    return payloads
+
+
+def screen_command(text: str, events: Iterable[Any]) -> str:
+    """The text to parse for a person's message: a "/intent{...}" command only if offered.
+
+    Rasa 3.6 takes any text starting with "/" as an intent with its entities (the
+    RegexMessageHandler, no NLU): a person typing "/restart", "/session_start" or
+    `/affirm{"slot_token": ...}` would restart the conversation, un-pause a handed-over one, or
+    set what the form never offered. Such a text is honoured only when it is exactly the payload
+    of a button of the assistant's latest utterance, or a command the channels make
+    (`GUARD_COMMANDS`); otherwise the leading slashes are removed and NLU reads it as text.
+    """
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return text
+    if stripped in GUARD_COMMANDS or stripped in offered_payloads(events):
+        return text
+    return stripped.lstrip("/").strip()
+
+
+def install_command_guard() -> None:
+    """Screen "/" commands typed by people (`screen_command`); a paused conversation stays so.
+
+    Rasa 3.6's `MessageProcessor._should_handle_message` lets the `restart` intent through a
+    paused (handed-over) tracker; only the agent's hand-back (`ConversationResumed`) resumes it
+    here.
+    """
+    from rasa.core.processor import MessageProcessor
+
+    if getattr(MessageProcessor, "_fs_command_guard", False):
+        return
+    original = MessageProcessor._handle_message_with_tracker
+
+    async def _handle_message_with_tracker(
+        self: MessageProcessor, message: Any, tracker: Any
+    ) -> None:
+        if not message.parse_data and isinstance(message.text, str):
+            message.text = screen_command(message.text, tracker.events)
+        await original(self, message, tracker)
+
+    def _should_handle_message(tracker: Any) -> bool:
+        return not tracker.is_paused()
+
+    MessageProcessor._handle_message_with_tracker = _handle_message_with_tracker
+    MessageProcessor._should_handle_message = staticmethod(_should_handle_message)
+    MessageProcessor._fs_command_guard = True
+
+
 def install_speedups() -> None:
-    """Every patch of this module, in this process (idempotent)."""
+    """Every speed fix of this module, in this process (idempotent)."""
     install_action_response_validator()
     install_stored_event_count()
     install_project_sqlite_engine()
 
 
+def install_guards() -> None:
+    """Every security fix of this module, in this process (idempotent)."""
+    install_command_guard()
+
+
 def main() -> None:
     install_speedups()
+    install_guards()
     secret = jwt_secret()
     sys.argv = [
         "rasa",

@@ -6,6 +6,7 @@ stopped and started again in the restart test.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 import uuid
@@ -169,3 +170,38 @@ def test_a_pending_reminder_and_the_bookings_survive_a_restart(agent_stack):
     )
     assert repo.by_code(code).status == "requested"
     assert "bien reçue" in person.say_text(f"où en est mon rendez-vous {code[:3]} {code[3:]}")
+
+
+def rasa_tracker(stack, sender) -> dict:
+    """The conversation as Rasa holds it (its HTTP API, with the stack's JWT secret)."""
+    from handoff.rasa_api import RasaClient
+
+    return asyncio.run(RasaClient(stack.rasa_url, stack.env["RASA_JWT_SECRET"]).tracker(sender))
+
+
+def test_typed_commands_neither_unpause_nor_restart(agent_stack):
+    # Handed over to an agent: "/restart" typed by the person leaves it paused.
+    person = Conversation(agent_stack)
+    assert "mets en relation" in person.say_text("je veux parler à un conseiller")
+    assert person.say("/restart") == []
+    assert person.say("/session_start") == []
+    tracker = rasa_tracker(agent_stack, person.sender)
+    assert tracker["paused"] is True
+    assert not [e for e in tracker["events"] if e["event"] in ("restart", "session_started")]
+    (request,) = [
+        r
+        for r in agent(agent_stack, "GET", "/queue").json()["requests"]
+        if r["sender_id"] == person.sender
+    ]
+    agent(agent_stack, "POST", f"/handoffs/{request['id']}/close")
+
+    # Mid-booking-form: "/session_start" typed by the person keeps what was given.
+    other = Conversation(agent_stack)
+    assert "quelques mots" in other.say_text("je voudrais un rendez-vous en visio avec la CAF")
+    assert "commune" in other.say_text("ma prime d'activité")
+    other.say("/session_start")
+    slots = rasa_tracker(agent_stack, other.sender)["slots"]
+    assert slots["visio_operator"] == "caf"
+    assert slots["visio_reason"] == "ma prime d'activité"
+    events = rasa_tracker(agent_stack, other.sender)["events"]
+    assert not [e for e in events if e["event"] == "session_started"][1:]

@@ -159,3 +159,107 @@ def test_the_store_on_sqlite_uses_the_project_engine(store) -> None:
     with store.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10_000
+
+
+# -- "/" commands typed by people ---------------------------------------------------------------
+
+
+class RegexOnlyNLU:
+    """Rasa's HTTP-interpreter hook with Rasa's own RegexMessageHandler and no model: a text
+    starting with "/" becomes its intent exactly as in the trained pipeline; any other text
+    gets `nlu_fallback` (what the classifier says is not under test here)."""
+
+    def __init__(self, domain):
+        self.domain = domain
+        self.parsed: list[str] = []
+
+    async def parse(self, message):
+        from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
+        from rasa.shared.nlu.training_data.message import Message
+
+        self.parsed.append(message.text)
+        (parsed,) = RegexMessageHandler().process(
+            [Message(data={"text": message.text})], self.domain
+        )
+        intent = parsed.get("intent") or {"name": "nlu_fallback", "confidence": 1.0}
+        return {"text": message.text, "intent": intent, "entities": parsed.get("entities") or []}
+
+
+@pytest.fixture(scope="module")
+def domain():
+    from pathlib import Path
+
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load(str(Path(__file__).resolve().parents[2] / "domain.yml"))
+
+
+def processor(domain):
+    from rasa.core.processor import MessageProcessor
+
+    from handoff.rasa_run import install_command_guard
+
+    install_command_guard()
+    install_command_guard()  # idempotent
+    proc = MessageProcessor.__new__(MessageProcessor)  # no model: NLU is the hook below
+    proc.domain = domain
+    proc.http_interpreter = RegexOnlyNLU(domain)
+    return proc
+
+
+def conversation(domain, *events):
+    from rasa.shared.core.events import ActionExecuted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    return DialogueStateTracker.from_events(
+        "web-1", [ActionExecuted("action_listen"), *events], domain.slots
+    )
+
+
+def typed(proc, tracker, text):
+    from rasa.core.channels import CollectingOutputChannel, UserMessage
+
+    message = UserMessage(text, CollectingOutputChannel(), "web-1", input_channel="rest")
+    asyncio.run(proc._handle_message_with_tracker(message, tracker))
+    return tracker.latest_message
+
+
+def test_a_handed_over_conversation_typing_restart_stays_paused(domain) -> None:
+    from rasa.shared.core.events import BotUttered, ConversationPaused
+
+    proc = processor(domain)
+    tracker = conversation(
+        domain,
+        BotUttered("Je vous mets en relation avec un conseiller France Services."),
+        ConversationPaused(),
+    )
+    for text in ("/restart", " /restart ", "//restart", "/session_start", '/restart{"a":1}'):
+        latest = typed(proc, tracker, text)
+        assert latest.intent["name"] not in ("restart", "session_start"), text
+        assert tracker.is_paused()
+        assert not proc._should_handle_message(tracker), text
+    assert proc.http_interpreter.parsed[:2] == ["restart", "restart"]
+
+
+def test_a_command_the_assistant_did_not_offer_reads_as_text(domain) -> None:
+    from rasa.shared.core.events import BotUttered
+
+    proc = processor(domain)
+    offered = '/affirm{"slot_token":"bus:avesnois@2026-12-02T09:30:00+01:00"}'
+    tracker = conversation(
+        domain,
+        BotUttered(
+            "Quel créneau vous convient ?",
+            data={"buttons": [{"title": "mercredi 2 décembre à 9 h 30", "payload": offered}]},
+        ),
+    )
+    assert typed(proc, tracker, "/session_start").intent["name"] == "nlu_fallback"
+    forged = '/affirm{"slot_token":"desk:346@2026-12-03T14:00:00+01:00"}'
+    assert typed(proc, tracker, forged).intent["name"] == "nlu_fallback"
+    # The offered button is still the latest bot turn (two user messages in a row): honoured.
+    latest = typed(proc, tracker, offered)
+    assert latest.intent["name"] == "affirm"
+    assert latest.entities[0]["value"] == "bus:avesnois@2026-12-02T09:30:00+01:00"
+    # The channels' own commands always pass; an unpaused conversation is handled.
+    assert typed(proc, tracker, "/message_too_long").intent["name"] == "message_too_long"
+    assert proc._should_handle_message(tracker)
