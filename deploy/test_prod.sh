@@ -15,9 +15,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "installing ${missing[*]} (Debian packages)"
     apt-get update -qq && apt-get install -y -qq "${missing[@]}"
 fi
-# Limits and socket.io first, faults next, failover last (it kills a Rasa server and waits for it to return).
-files=(tests/prod/test_limits.py tests/prod/test_socketio.py tests/prod/test_faults.py tests/prod/test_failover.py)
+# Limits and socket.io first, the store's PostgreSQL race tests, faults next, failover last (it
+# kills a Rasa server and waits for it to return).
+files=(tests/prod/test_limits.py tests/prod/test_socketio.py tests/prod/test_store_postgres.py
+       tests/prod/test_faults.py tests/prod/test_failover.py)
 for arg in "$@"; do
     case "$arg" in tests/*) files=() ;; esac
 done
-RUN_PROD_TESTS=1 exec .venv/bin/python -m pytest -p no:cacheprovider -s "${files[@]}" "$@"
+# -rs: a test that skips says why (pyproject.toml has it too; repeated for older pytest options).
+RUN_PROD_TESTS=1 exec .venv/bin/python -m pytest -p no:cacheprovider -s -rs "${files[@]}" "$@"

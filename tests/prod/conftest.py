@@ -23,6 +23,10 @@ from deploy.prod import ProdConfig, ProdStack
 from scripts.env import PROJECT_DIR
 
 TEST_ROOT = PROJECT_DIR / "var" / "prod-test"
+SKIP_UNLESS_ASKED = (
+    "production profile test: RUN_PROD_TESTS is not 1; run `make test-prod` "
+    "(bash deploy/test_prod.sh: root, PostgreSQL, Redis, nginx, about 5 minutes)"
+)
 
 
 def pytest_configure(config):
@@ -34,13 +38,16 @@ def pytest_collection_modifyitems(config, items):
         if "tests/prod/" in str(item.fspath):
             item.add_marker(pytest.mark.prod)
             if os.environ.get("RUN_PROD_TESTS") != "1":
-                item.add_marker(pytest.mark.skip(reason="run with `bash deploy/test_prod.sh`"))
+                item.add_marker(pytest.mark.skip(reason=SKIP_UNLESS_ASKED))
 
 
 @pytest.fixture(scope="session")
 def prod():
     if os.geteuid() != 0:
-        pytest.skip("the production profile needs root (postgres and www-data users)")
+        pytest.skip(
+            f"the production profile needs root (it runs servers as the postgres and www-data "
+            f"users); running as uid {os.geteuid()}"
+        )
     for binary in ("redis-server", "nginx"):
         if not (shutil.which(binary) or os.path.exists(f"/usr/sbin/{binary}")):
             pytest.skip(f"{binary} is not installed (apt-get install -y redis-server nginx)")
