@@ -16,6 +16,11 @@ client could talk as any sender it names, a phone number of the SMS channel incl
 - a message over 1000 characters reaches Rasa as "/message_too_long" (no NLU runs on it: 15 KB
   of text would hold the event loop every conversation shares for seconds).
 
+`WidgetOutput` tells the widget which messages a person wrote: an agent's reply (a response
+with `agent_reply: true` in its metadata, `utter_agent_message` in domain.yml) is emitted as
+`{"text": ..., "sender_kind": "agent"}`, plus `"agent_name"` when the message's metadata holds
+the agent's display name; the widget labels it as a person, not as the assistant.
+
 Enabled in credentials.yml as `webchat.socketio_channel.RestrictedSocketIOInput`.
 """
 
@@ -111,6 +116,39 @@ def origin_allowed(environ: Mapping[str, Any], origins: list[str]) -> bool:
     return not origin or origin in origins
 
 
+MAX_AGENT_NAME_CHARS = 40
+
+
+def sender_fields(kwargs: Mapping[str, Any]) -> dict[str, str]:
+    """The fields that mark a message written by a person (an agent), or {} for the bot's.
+
+    `kwargs` are the keys Rasa passes to the output channel with the text: the response's
+    `metadata` among them (`agent_reply: true`, optionally `agent_name`), as for Messenger.
+    """
+    metadata = kwargs.get("metadata")
+    if not isinstance(metadata, Mapping):
+        metadata = {}
+    if not (kwargs.get("agent_reply") or metadata.get("agent_reply")):
+        return {}
+    fields = {"sender_kind": "agent"}
+    name = metadata.get("agent_name") or kwargs.get("agent_name")
+    if isinstance(name, str) and name.strip():
+        fields["agent_name"] = " ".join(name.split())[:MAX_AGENT_NAME_CHARS]
+    return fields
+
+
+class WidgetOutput(SocketIOOutput):
+    """Rasa's socket.io output, with an agent's messages marked as a person's (sender_fields)."""
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        sender = sender_fields(kwargs)
+        if not sender:
+            await super().send_text_message(recipient_id, text, **kwargs)
+            return
+        for part in text.strip().split("\n\n"):
+            await self._send_message(recipient_id, {"text": part, **sender})
+
+
 def read_metadata(value: object) -> dict:
     """The metadata of a message as a dict; anything malformed becomes `{}` instead of a crash."""
     if isinstance(value, str):
@@ -152,6 +190,12 @@ class RestrictedSocketIOInput(SocketIOInput):
         )
         # Per session and per address (channels/limits.py), as for the REST channel.
         self.limits = limits or limits_from_env()
+
+    def get_output_channel(self) -> SocketIOOutput | None:
+        """The output for messages sent through Rasa's API (an agent's reply, a reminder)."""
+        if self.sio is None:
+            return super().get_output_channel()
+        return WidgetOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server and its event handlers (same events as Rasa's channel)."""
@@ -237,7 +281,7 @@ class RestrictedSocketIOInput(SocketIOInput):
                 return
             message = UserMessage(
                 screen_length(data["message"]),
-                SocketIOOutput(sio, self.bot_message_evt),
+                WidgetOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),
                 metadata=read_metadata(data.get(self.metadata_key)),

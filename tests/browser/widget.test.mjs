@@ -238,6 +238,58 @@ describe("web widget", () => {
   });
 });
 
+// ---- an agent (a person) answers through the staff console: shown as a person, not "Assistant".
+
+describe("a person answers in the widget", () => {
+  test("an agent's message carries the agent label; after the hand-back, Assistant again", async () => {
+    const citizen = await newPage({ viewport: { width: 1024, height: 768 } });
+    await openWithKeyboard(citizen);
+    await citizen.keyboard.type("je veux parler à un conseiller");
+    await citizen.keyboard.press("Enter");
+    await waitForLog(citizen, "mets en relation");
+
+    const agent = await newPage();
+    await agent.goto(`${process.env.CONSOLE_URL}/`);
+    await agent.locator("#username").fill(process.env.CONSOLE_USER);
+    await agent.locator("#password").fill(process.env.CONSOLE_PASSWORD);
+    await agent.getByRole("button", { name: "Se connecter" }).click();
+    await agent.waitForURL((url) => !url.pathname.startsWith("/login"));
+    // The only request of the stack at this point (the console tests run after these).
+    const take = agent.getByRole("button", { name: "Prendre en charge" }).first();
+    await take.waitFor({ timeout: 25_000 });
+    await take.click();
+    await agent.waitForURL(/\/queue\/\d+$/);
+
+    const answer = "Bonjour Madame, ici Julie de France Services. Je regarde votre demande.";
+    await agent.locator("#text").fill(answer);
+    await agent.getByRole("button", { name: "Envoyer" }).click();
+    await waitForLog(citizen, answer);
+    const fromAgent = citizen.locator(".fsn-msg", { hasText: answer });
+    const label = await fromAgent.locator(".fsn-who").innerText();
+    assert.match(label, /France Services/, `agent label: ${label}`);
+    assert.ok(!/Assistant/.test(label), `an agent's message is not labelled Assistant: ${label}`);
+    assert.match(await fromAgent.getAttribute("class"), /fsn-msg--agent/, "shown apart from the bot");
+    assert.match(await fromAgent.locator(".fsn-sr").innerText(), /une personne/, "said to screen readers");
+    await citizen.screenshot({ path: `${SHOTS}/7-agent-message.png` });
+    assertNoSerious(await seriousViolations(citizen), "with an agent's message");
+
+    await agent.getByRole("button", { name: "Rendre la main à l'assistant" }).click();
+    await waitForLog(citizen, "de nouveau là");
+    const back = citizen.locator(".fsn-msg", { hasText: "de nouveau là" });
+    assert.equal(await back.locator(".fsn-who").innerText(), "Assistant");
+    assert.doesNotMatch(await back.getAttribute("class"), /fsn-msg--agent/);
+
+    // The label survives a reload (the transcript kept on the device).
+    await citizen.reload();
+    await waitForLog(citizen, answer);
+    const kept = await citizen.locator(".fsn-msg", { hasText: answer }).locator(".fsn-who").innerText();
+    assert.ok(!/Assistant/.test(kept), `after a reload: ${kept}`);
+    assert.deepEqual(citizen.errors, []);
+    await agent.context().close();
+    await citizen.context().close();
+  });
+});
+
 // ---- socket.io origin restriction and the vendored client, without a page.
 
 function handshake(origin) {

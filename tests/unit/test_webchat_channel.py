@@ -17,6 +17,7 @@ from webchat.socketio_channel import (
     new_session_id,
     origin_allowed,
     read_metadata,
+    sender_fields,
     session_for,
 )
 
@@ -223,3 +224,63 @@ def test_an_over_long_socket_message_reaches_rasa_as_a_command():
         assert {m.sender_id for m in agent.messages} == {GOOD_ID}
 
     asyncio.run(scenario())
+
+
+async def say_as_rasa(channel, session_id: str, action: str, slots: dict) -> None:
+    """What Rasa does for the agents' API's `execute` with output_channel=socketio: run the
+    domain's response through Rasa's NLG and send it through the channel's output."""
+    from rasa.core.actions.action import ActionBotResponse
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from channels.texts import DOMAIN_FILE
+
+    domain = Domain.load(str(DOMAIN_FILE))
+    tracker = DialogueStateTracker.from_events(
+        session_id, [SlotSet(k, v) for k, v in slots.items()], domain.slots
+    )
+    output = channel.get_output_channel()  # as Rasa's server picks it for ?output_channel=
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    events = await ActionBotResponse(action).run(output, nlg, tracker, domain)
+    await MessageProcessor._send_bot_messages(events, tracker, output)
+
+
+def test_an_agents_reply_reaches_the_widget_marked_as_a_persons():
+    async def scenario():
+        channel = RestrictedSocketIOInput(session_persistence=True, cors_allowed_origins=[PAGE])
+        async with widget_socket(Agent(), channel) as (_, received):
+            text = "Bonjour Madame, ici Julie de France Services. Je regarde votre demande."
+            await say_as_rasa(channel, GOOD_ID, "utter_agent_message", {"agent_message": text})
+            await wait_for(lambda: len(received) == 1)
+            assert received == [{"text": text, "sender_kind": "agent"}]
+            # Handed back: the bot's messages carry no such mark.
+            await say_as_rasa(channel, GOOD_ID, "utter_handoff_resumed", {})
+            await wait_for(lambda: len(received) == 2)
+            assert "sender_kind" not in received[1] and received[1]["text"].startswith("Le ")
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"metadata": {"agent_reply": True}}, {"sender_kind": "agent"}),
+        (
+            {"metadata": {"agent_reply": True, "agent_name": "  Julie \n"}},
+            {"sender_kind": "agent", "agent_name": "Julie"},
+        ),
+        ({"metadata": {"agent_reply": True, "agent_name": "x" * 99}}, None),
+        ({"metadata": {"agent_name": "Julie"}}, {}),  # a name alone does not make a person
+        ({"metadata": "agent_reply"}, {}),
+        ({}, {}),
+    ],
+)
+def test_sender_fields(kwargs, expected):
+    fields = sender_fields(kwargs)
+    if expected is None:
+        assert fields == {"sender_kind": "agent", "agent_name": "x" * 40}
+    else:
+        assert fields == expected

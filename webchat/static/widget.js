@@ -223,12 +223,35 @@
   root.appendChild(launcher);
   root.appendChild(panel);
 
-  function who(from) {
-    return el("p", { className: "fsn-who", text: from === "user" ? "Vous" : "Assistant" });
+  // Who wrote a message. An agent's (a person's) message is never labelled "Assistant": the
+  // server marks it {"sender_kind": "agent", "agent_name": ...} (webchat/socketio_channel.py).
+  var AGENT_LABEL = "Conseiller France Services";
+  var AGENT_NAMED_LABEL = ", de l'équipe France Services";
+  var AGENT_SR = " (une personne vous répond)";
+  var MAX_AGENT_NAME = 40;
+
+  function who(item) {
+    if (item.from === "agent") {
+      return el("p", { className: "fsn-who" }, [
+        el("span", { className: "fsn-who-icon", "aria-hidden": "true", text: "\u263A " }),
+        item.name ? item.name + AGENT_NAMED_LABEL : AGENT_LABEL,
+        el("span", { className: "fsn-sr", text: AGENT_SR })
+      ]);
+    }
+    return el("p", { className: "fsn-who", text: item.from === "user" ? "Vous" : "Assistant" });
+  }
+
+  function agentName(message) {
+    var name = typeof message.agent_name === "string" ? message.agent_name.replace(/\s+/g, " ") : "";
+    return name.replace(/^\s+|\s+$/g, "").slice(0, MAX_AGENT_NAME);
   }
 
   function renderMessage(item, active) {
-    var node = el("div", { className: "fsn-msg fsn-msg--" + (item.from === "user" ? "user" : "bot") }, [who(item.from)]);
+    var kind = item.from === "user" ? "user" : "bot";
+    if (item.from === "agent") {
+      kind += " fsn-msg--agent"; // still a message to the person (.fsn-msg--bot), from a person
+    }
+    var node = el("div", { className: "fsn-msg fsn-msg--" + kind }, [who(item)]);
     node.appendChild(el("p", { className: "fsn-text" }, [richText(item.text || "")]));
     if (active && item.choices && item.choices.length) {
       var group = el("div", { className: "fsn-choices", role: "group", "aria-label": "Réponses proposées" });
@@ -328,6 +351,10 @@
     }
     retireChoices();
     var item = { from: "bot", text: text, choices: choices };
+    if (message.sender_kind === "agent") {
+      item.from = "agent";
+      item.name = agentName(message);
+    }
     transcript.push(item);
     saveTranscript();
     var node = renderMessage(item, true);
