@@ -227,6 +227,43 @@ def install_command_guard() -> None:
     MessageProcessor._fs_command_guard = True
 
 
+def install_jwt_guard() -> None:
+    """A JWT that cannot be verified gets 401, never a 500 with a traceback in the log.
+
+    Rasa 3.6 checks its API's tokens with sanic-jwt 1.x, whose `Authentication._verify` turns
+    only some of PyJWT's errors into "not authenticated" (an expired token, a bad signature,
+    ...). Others escape: a token whose header says `"alg": "none"` (or any algorithm but the
+    configured one) raises `InvalidAlgorithmError`, and the request ends in a 500 with a
+    traceback logged. Here every PyJWT error of decoding is such a refusal.
+    """
+    import jwt
+    from sanic_jwt import exceptions
+    from sanic_jwt.authentication import Authentication
+
+    if getattr(Authentication, "_fs_jwt_guard", False):
+        return
+    original = Authentication._decode
+    handled = (
+        jwt.exceptions.DecodeError,
+        jwt.exceptions.ExpiredSignatureError,
+        jwt.exceptions.InvalidIssuerError,
+        jwt.exceptions.ImmatureSignatureError,
+        jwt.exceptions.InvalidIssuedAtError,
+        jwt.exceptions.InvalidAudienceError,
+    )
+
+    async def _decode(self: Authentication, token: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await original(self, token, *args, **kwargs)
+        except handled:
+            raise
+        except jwt.exceptions.PyJWTError:
+            raise exceptions.InvalidVerificationError("Auth required.") from None
+
+    Authentication._decode = _decode
+    Authentication._fs_jwt_guard = True
+
+
 def install_speedups() -> None:
     """Every speed fix of this module, in this process (idempotent)."""
     install_action_response_validator()
@@ -237,6 +274,7 @@ def install_speedups() -> None:
 def install_guards() -> None:
     """Every security fix of this module, in this process (idempotent)."""
     install_command_guard()
+    install_jwt_guard()
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 
 import jsonschema
 import pytest
@@ -263,3 +264,98 @@ def test_a_command_the_assistant_did_not_offer_reads_as_text(domain) -> None:
     # The channels' own commands always pass; an unpaused conversation is handled.
     assert typed(proc, tracker, "/message_too_long").intent["name"] == "message_too_long"
     assert proc._should_handle_message(tracker)
+
+
+# -- Rasa's HTTP API and unverifiable JWTs --------------------------------------------------------
+
+
+def unsigned_jwt(payload: dict) -> str:
+    """A token as an attacker builds it: header {"alg": "none"}, the payload, no signature."""
+    import base64
+    import json
+
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(payload)}."
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+async def rasa_api_answers(tokens: list[str], path: str = "/status") -> list[tuple[int, str]]:
+    """Rasa's own server app (rasa.server.create_app, JWT as the launcher sets it) on a free
+    port; the answers to GET `path` with each bearer token."""
+    import socket
+
+    import aiohttp
+    from rasa.core.agent import Agent
+    from rasa.server import create_app
+    from sanic import Sanic
+
+    Sanic.test_mode = True
+    app = create_app(Agent(), jwt_secret="s3cret", jwt_method="HS256")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(10)
+    server = await app.create_server(sock=sock, return_asyncio_server=True, access_log=False)
+    await server.startup()
+    await server.start_serving()
+    answers = []
+    try:
+        async with aiohttp.ClientSession() as session:
+            for token in tokens:
+                url = f"http://127.0.0.1:{sock.getsockname()[1]}{path}"
+                headers = {"Authorization": f"Bearer {token}"}
+                async with session.get(url, headers=headers) as answer:
+                    answers.append((answer.status, await answer.text()))
+    finally:
+        server.close()
+        await server.wait_closed()
+        sock.close()
+    return answers
+
+
+def test_an_unsigned_jwt_gets_401_and_no_traceback() -> None:
+    import jwt
+
+    from handoff.rasa_run import install_jwt_guard
+
+    install_jwt_guard()
+    install_jwt_guard()  # idempotent
+    records = Records()
+    loggers = [logging.getLogger(), logging.getLogger("sanic.error")]
+    for logger in loggers:
+        logger.addHandler(records)
+    admin = {"user": {"username": "handoff", "role": "admin"}}
+    forged = unsigned_jwt(admin)
+    try:
+        answers = asyncio.run(
+            rasa_api_answers(
+                [
+                    forged,
+                    jwt.encode(admin, "another secret", algorithm="HS256"),
+                    jwt.encode(admin, "s3cret", algorithm="HS512"),
+                    jwt.encode(admin, "s3cret", algorithm="HS256"),
+                ]
+            )
+        )
+        (tracker_answer,) = asyncio.run(rasa_api_answers([forged], "/conversations/x/tracker"))
+    finally:
+        for logger in loggers:
+            logger.removeHandler(records)
+    assert [status for status, _ in answers[:3]] == [401, 401, 401]
+    # The genuine token is let in (no model is loaded here: Rasa's 409 says so).
+    assert answers[3][0] == 409 and "NotAuthenticated" not in answers[3][1]
+    assert tracker_answer[0] == 401
+    assert "NotAuthenticated" in answers[0][1]
+    # Rasa's own one-line "User is not authenticated." (as for a bad signature), no traceback.
+    assert not [r for r in records.records if r.exc_info or "Traceback" in r.getMessage()]
+    errors = [r.getMessage() for r in records.records if r.levelno >= 40]
+    assert all("not authenticated" in m or "No agent loaded" in m for m in errors), errors
