@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,14 @@ logger = logging.getLogger(__name__)
 
 # Longest Retry-After we are willing to wait inside a webhook request.
 MAX_RETRY_AFTER_SECONDS = 10.0
+
+# A platform's error may name the recipient ("The 'To' number +336... is not valid"): the logs
+# never hold a phone number (nor a Messenger id), so long runs of digits are masked.
+_NUMBER = re.compile(r"\+?\d[\d .-]{7,}\d")
+
+
+def _loggable(body: Any) -> str:
+    return _NUMBER.sub("<number>", str(body))
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,7 @@ async def post_with_retry(
                             "%s refused (HTTP %s, not retried): %s",
                             what,
                             response.status,
-                            result.body,
+                            _loggable(result.body),
                         )
                         return result
                     wait = _retry_after(response) or wait

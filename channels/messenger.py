@@ -6,6 +6,11 @@ What it adds to Rasa 3.6's connector:
   header and answers 200 when it fails); malformed JSON gets 400;
 - every messaging event of a batch is handled (Rasa stops at the first); events that are not a
   message from the person (echoes, read receipts, deliveries, reactions...) are ignored with 200;
+- a message or a postback delivered twice (Meta's retry, or a replayed signed call) is handled
+  once: messages by `message.mid`, postbacks by `postback.mid` and by (sender, timestamp,
+  payload);
+- a message over 1000 characters reaches Rasa as "/message_too_long" (channels.limits), before
+  any NLU;
 - buttons are sent as quick replies (at most 13, titles cut to 20 characters);
 - Meta's 24-hour rule: the time each person last wrote is stored; outside the 24 hours a message
   is only sent when it is marked as an agent's reply (`agent_reply: true` in the response's
@@ -38,6 +43,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.delivery import DeliveryResult, RetryPolicy, post_with_retry
+from channels.limits import screen_length
 from channels.store import ChannelStore, get_store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -417,7 +423,15 @@ class SecureMessengerInput(InputChannel):
         postback = event.get("postback")
         if isinstance(postback, dict):
             payload = postback.get("payload") or postback.get("title")
-            return (str(payload), {"postback": True}) if payload else None
+            if not payload:
+                return None
+            metadata = {"postback": True, "mid": postback.get("mid")}
+            timestamp = event.get("timestamp")
+            if timestamp:
+                # Postbacks have carried no mid for years: what tells a replay from a new press.
+                sender = event.get("sender") or {}
+                metadata["postback_key"] = f"{sender.get('id')}:{timestamp}:{payload}"
+            return str(payload), metadata
         return None
 
     async def _handle_events(
@@ -449,8 +463,11 @@ class SecureMessengerInput(InputChannel):
             logger.debug("Messenger: event ignored: %s", sorted(event))
             return
         text, metadata = said
-        if self._already_seen(metadata.get("mid")):
+        # Both keys are remembered (a replay may drop the mid); either one seen: a replay.
+        seen = [self._already_seen(metadata.get(key)) for key in ("mid", "postback_key")]
+        if any(seen):
             return
+        text = screen_length(text)
         try:
             # The person wrote: the 24-hour window opens (recorded before the answer is sent).
             await asyncio.to_thread(self.store.touch_messenger_user, psid)

@@ -2,14 +2,18 @@
 
 What it adds to Rasa 3.6's connector:
 - every webhook call must carry a valid `X-Twilio-Signature` (twilio's `RequestValidator` over the
-  public URL and the form parameters), otherwise 403: nobody can write as someone else's number;
+  public URL and every form parameter, the empty ones too: Twilio signs them all, and Sanic's
+  `request.form` drops them), otherwise 403: nobody can write as someone else's number;
+- a message over 1000 characters reaches Rasa as "/message_too_long" (channels.limits), before
+  any NLU;
 - buttons become numbered choices ("Répondez 1 pour ..., 2 pour ..."), and a reply "2", "2.",
   "le 2" is turned back into the payload of the second button;
 - the whole answer of a turn is sent as one SMS of at most 3 segments, cut on sentence boundaries,
   the rest on "SUITE" (the rule is in `channels.sms_format`);
 - STOP / ARRET / STOPALL / UNSUBSCRIBE stop every message to the number until START / DEMARRER
   (`is_opted_out(phone)` for the reminders);
-- sending uses Twilio's REST API with aiohttp (non-blocking) and retries transient failures.
+- sending uses Twilio's REST API with aiohttp (non-blocking) and retries transient failures;
+- no phone number is written to the logs, only `phone_tag(phone)`, a salted hash.
 
 The input and output channels are both named `twilio`, so the `channel: twilio` variants of
 domain.yml apply and the webhook stays at /webhooks/twilio/webhook.
@@ -20,24 +24,27 @@ Settings: credentials.yml keys, or else environment variables (see `TwilioConfig
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 import re
+import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs
 
 import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
-from sanic.request import Request
+from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 from twilio.request_validator import RequestValidator
 
 from channels import texts
 from channels.delivery import DeliveryResult, RetryPolicy, post_with_retry
-from channels.limits import Limits, limits_from_env
+from channels.limits import Limits, limits_from_env, screen_length
 from channels.sms_format import (
     choices_line,
     keyword,
@@ -73,6 +80,26 @@ async def _shielded(coro: Awaitable[Any]) -> None:
     _running.add(task)  # keep a reference until it is done
     task.add_done_callback(_running.discard)
     await asyncio.shield(task)
+
+
+# Secret of this process for `phone_tag`: a plain hash of a phone number is reversed by trying
+# the few hundred million numbers there are.
+_TAG_SALT = secrets.token_bytes(16)
+
+
+def phone_tag(phone: str | None) -> str:
+    """What the logs say instead of a phone number: "n:" and 8 hex digits of a salted hash.
+
+    The same number gets the same tag within one process (lines of one flood can be followed);
+    it cannot be turned back into the number.
+    """
+    digest = hashlib.sha256(_TAG_SALT + normalise_phone(phone).encode("utf-8")).hexdigest()
+    return f"n:{digest[:8]}"
+
+
+def form_parameters(body: bytes) -> RequestParameters:
+    """The form Twilio posted, every field kept, the empty ones too (they are signed)."""
+    return RequestParameters(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
 
 
 def normalise_phone(phone: str | None) -> str:
@@ -208,7 +235,7 @@ class SmsOutput(OutputChannel):
         self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
     ) -> None:
         # Custom payloads are written for richer channels; in an SMS they would read as JSON.
-        logger.debug("SMS: custom payload not sent to %s", recipient_id)
+        logger.debug("SMS: custom payload not sent to %s", phone_tag(recipient_id))
 
     # --- Turn assembly ------------------------------------------------------------------------
 
@@ -247,7 +274,7 @@ class SmsOutput(OutputChannel):
     ) -> DeliveryResult | None:
         """Send an answer under the length rule; remember its choices and what is left."""
         if await asyncio.to_thread(self.store.is_opted_out, phone):
-            logger.info("SMS: %s opted out, answer not sent", phone)
+            logger.info("SMS: %s opted out, answer not sent", phone_tag(phone))
             return None
         body = normalise_for_sms(text, fold_accents=self.config.fold_accents)
         if not body:
@@ -275,7 +302,7 @@ class SmsOutput(OutputChannel):
             policy=self.config.retry,
             data={"To": phone, "From": self.config.twilio_number, "Body": body},
             auth=aiohttp.BasicAuth(self.config.account_sid, self.config.auth_token),
-            what=f"SMS to {phone}",
+            what=f"SMS to {phone_tag(phone)}",
         )
         if (
             result.status == 400
@@ -323,20 +350,26 @@ class SecureTwilioInput(InputChannel):
 
     def signed_url(self, request: Request) -> str:
         """The URL Twilio signed: the configured public URL, else the one the reverse proxy
-        forwarded (X-Forwarded-Proto / X-Forwarded-Host), else the URL of the request."""
+        forwarded (X-Forwarded-Proto / X-Forwarded-Host), else the URL of the request.
+
+        The forwarded headers are believed only from a trusted proxy (WEB_TRUSTED_PROXIES,
+        channels/limits.py): from anyone else they would let a caller pick the URL checked.
+        """
         query = f"?{request.query_string}" if request.query_string else ""
         if self.config.public_url:
             url = self.config.public_url
             return url if "?" in url else url + query
-        proto = (request.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip()
-        host = (request.headers.get("X-Forwarded-Host") or "").split(",")[0].strip()
+        proto = host = ""
+        if request.ip in self.limits.trusted_proxies:
+            proto = (request.headers.get("X-Forwarded-Proto") or "").split(",")[0].strip()
+            host = (request.headers.get("X-Forwarded-Host") or "").split(",")[0].strip()
         return f"{proto or request.scheme}://{host or request.host}{request.path}{query}"
 
-    def is_signed(self, request: Request) -> bool:
+    def is_signed(self, request: Request, form: RequestParameters) -> bool:
         signature = request.headers.get("X-Twilio-Signature")
         if not signature:
             return False
-        return self._validator.validate(self.signed_url(request), request.form, signature)
+        return self._validator.validate(self.signed_url(request), form, signature)
 
     def _already_seen(self, message_sid: str | None) -> bool:
         """Drop an exact replay (or a retry) of a message already handled by this process."""
@@ -358,25 +391,28 @@ class SecureTwilioInput(InputChannel):
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
-            if not self.is_signed(request):
+            form = form_parameters(request.body or b"")
+            if not self.is_signed(request, form):
                 logger.warning(
                     "SMS webhook: missing or invalid X-Twilio-Signature for %s (check public_url)",
                     self.signed_url(request),
                 )
                 return response.text("invalid signature", status=403)
-            phone = normalise_phone(request.form.get("From"))
+            phone = normalise_phone(form.get("From"))
             if not phone:
                 return response.text("missing From", status=400)
-            if self._already_seen(request.form.get("MessageSid")):
+            if self._already_seen(form.get("MessageSid")):
                 return response.empty()
             if not self.limits.sms_allows(phone):
                 # No answer: answering a flood is what SMS pumping makes us pay for.
-                logger.warning("SMS: %s over the per-number limit: message not answered", phone)
+                logger.warning(
+                    "SMS: %s over the per-number limit: message not answered", phone_tag(phone)
+                )
                 return response.empty()
             # Shielded: if Twilio hangs up (15 s timeout) and Sanic cancels this handler, the
             # turn still completes and its answer is still sent.
             await _shielded(
-                self._handle(phone, request.form.get("Body") or "", request, on_new_message)
+                self._handle(phone, form.get("Body") or "", form.get("MessageSid"), on_new_message)
             )
             # Empty answer: every reply goes through the REST API.
             return response.empty()
@@ -387,7 +423,7 @@ class SecureTwilioInput(InputChannel):
         self,
         phone: str,
         text: str,
-        request: Request,
+        message_sid: str | None,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> None:
         store = self.store
@@ -406,12 +442,14 @@ class SecureTwilioInput(InputChannel):
                 await asyncio.to_thread(store.set_opted_out, phone, False)
                 await output.send_sms(phone, texts.SMS_OPTED_IN)
             else:
-                logger.info("SMS: message from opted-out %s ignored (START resumes)", phone)
+                logger.info(
+                    "SMS: message from opted-out %s ignored (START resumes)", phone_tag(phone)
+                )
             return
         if word in MORE_KEYWORDS and await output.send_more(phone):
             return
 
-        metadata: dict[str, Any] = {"message_sid": request.form.get("MessageSid")}
+        metadata: dict[str, Any] = {"message_sid": message_sid}
         number = parse_choice(text)
         if number is not None:
             choices = await asyncio.to_thread(store.sms_choices, phone)
@@ -419,13 +457,14 @@ class SecureTwilioInput(InputChannel):
                 metadata.update(sms_choice=number, sms_raw_text=text)
                 text = choices[number - 1]["payload"]
 
-        # Some carriers turn "@" into "¡" (as in Rasa's connector).
-        text = text.replace("¡", "@")
+        # Some carriers turn "@" into "¡" (as in Rasa's connector). An over-long message
+        # becomes a command: no NLU runs on it (channels/limits.py).
+        text = screen_length(text.replace("¡", "@"))
         try:
             await on_new_message(
                 UserMessage(text, output, phone, input_channel=self.name(), metadata=metadata)
             )
         except Exception:
-            logger.exception("SMS: error while handling a message from %s", phone)
+            logger.exception("SMS: error while handling a message from %s", phone_tag(phone))
         finally:
             await output.flush(phone)

@@ -52,6 +52,9 @@ class RasaDelivery:
         Raises:
             RasaError: Rasa refused or is down (nothing was sent).
         """
+        if "agent_message" in slots:
+            # SMS and Messenger name the agent before the words (domain.yml utter_agent_message).
+            slots = {**slots, "agent_name": " ".join((agent or "").split())[:40] or None}
         events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
         if events:
             await self.rasa.append_events(sender_id, events)

@@ -162,3 +162,44 @@ async def request(
     async with aiohttp.ClientSession() as session:
         async with session.request(method, url, data=data, headers=headers) as response:
             return Reply(response.status, await response.text())
+
+
+class RasaApi:
+    """Stands for Rasa's HTTP API as the agents' API uses it (handoff/rasa_api.RasaClient's
+    `append_events` and `execute`), with Rasa's real parts behind: the events go into a real
+    tracker over the real domain.yml, and `execute` runs the response through Rasa's NLG and
+    sends it through `channel.get_output_channel()`, as Rasa's server does for
+    `?output_channel=<name>`."""
+
+    def __init__(self, channel: InputChannel) -> None:
+        from rasa.shared.core.domain import Domain
+
+        from channels.texts import DOMAIN_FILE
+
+        self.channel = channel
+        self.domain = Domain.load(str(DOMAIN_FILE))
+        self.events: dict[str, list[dict[str, Any]]] = {}
+
+    async def append_events(self, sender_id: str, events: list[dict[str, Any]]) -> None:
+        self.events.setdefault(sender_id, []).extend(events)
+
+    async def execute(
+        self, sender_id: str, action: str, output_channel: str | None = None
+    ) -> list[dict[str, Any]]:
+        from rasa.core.actions.action import ActionBotResponse
+        from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+        from rasa.core.processor import MessageProcessor
+        from rasa.shared.core.events import Event
+        from rasa.shared.core.trackers import DialogueStateTracker
+
+        assert output_channel == self.channel.name()
+        tracker = DialogueStateTracker.from_events(
+            sender_id,
+            [Event.from_parameters(e) for e in self.events.get(sender_id, [])],
+            self.domain.slots,
+        )
+        output = self.channel.get_output_channel()
+        nlg = TemplatedNaturalLanguageGenerator(self.domain.responses)
+        events = await ActionBotResponse(action).run(output, nlg, tracker, self.domain)
+        await MessageProcessor._send_bot_messages(events, tracker, output)
+        return []

@@ -252,6 +252,69 @@ def test_a_crash_in_the_dialogue_still_answers_200(tmp_path):
     run(scenario())
 
 
+def postback_event(payload: str, timestamp: int, mid: str | None = None) -> dict[str, Any]:
+    """A postback as Meta sends it (a button of a template, Get Started, the persistent menu)."""
+    postback: dict[str, Any] = {"title": "Parler à une personne", "payload": payload}
+    if mid:
+        postback["mid"] = mid
+    return {
+        "sender": {"id": PSID},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": timestamp,
+        "postback": postback,
+    }
+
+
+@pytest.mark.parametrize("mid", ["m_postback_1", None], ids=["with-mid", "without-mid"])
+def test_a_replayed_signed_postback_is_handled_once(tmp_path, mid):
+    async def scenario():
+        async with world(tmp_path) as w:
+            body = json.dumps(batch(postback_event("/ask_human", 1733097600123, mid))).encode()
+            signature = sign(body)
+            assert (await w.post_raw(body, signature=signature)).status == 200
+            assert (await w.post_raw(body, signature=signature)).status == 200
+            assert w.agent.texts == ["/ask_human"]
+            # The same button pressed again later is a new postback: handled.
+            again = postback_event("/ask_human", 1733097660456, mid and "m_postback_2")
+            await w.post(batch(again))
+            assert w.agent.texts == ["/ask_human", "/ask_human"]
+
+    run(scenario())
+
+
+def test_an_over_long_message_reaches_rasa_as_message_too_long(tmp_path):
+    async def scenario():
+        async with world(tmp_path) as w:
+            text = ("Bonjour, je voudrais savoir quand passe le bus. " * 400)[:15_000]
+            assert (await w.post(batch(text_event(text)))).status == 200
+            assert w.agent.texts == ["/message_too_long"]
+
+    run(scenario())
+
+
+@pytest.mark.parametrize(
+    ("agent", "prefix"),
+    [("Julie", "Julie, conseiller France Services : "), (None, "Un conseiller France Services : ")],
+)
+def test_an_agents_message_says_a_person_wrote_it(tmp_path, agent, prefix):
+    from handoff.delivery import RasaDelivery
+    from tests.unit.channel_harness import RasaApi
+
+    async def scenario():
+        async with world(tmp_path) as w:
+            w.store.touch_messenger_user(PSID, at=utcnow() - timedelta(days=2))
+            deliver = RasaDelivery(RasaApi(w.channel), box=None)
+            text = "Bonjour, votre dossier est complet."
+            await deliver(
+                PSID, "facebook", {"agent_message": text}, "utter_agent_message", agent=agent
+            )
+            [body] = w.sent
+            assert body["message"] == {"text": prefix + text}
+            assert body["tag"] == "HUMAN_AGENT"  # still an agent's reply for Meta's rule
+
+    run(scenario())
+
+
 # --- Sending -------------------------------------------------------------------------------------
 
 

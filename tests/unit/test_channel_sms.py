@@ -7,6 +7,7 @@ API (see channel_harness.py); the plain text rules of channels/sms_format.py are
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ TOKEN = "twilio-auth-token"
 SID = "AC0123456789"
 OUR_NUMBER = "+33700000000"
 PHONE = "+33612345678"
+OTHER_PHONE = "+33698765432"
 WEBHOOK = "/webhooks/twilio/webhook"
 PUBLIC_URL = "https://assistant.lenord.fr/webhooks/twilio/webhook"
 
@@ -62,6 +64,33 @@ LONG_UCS2 = (
     "Vous recevrez un SMS quand la carte sera prête à être retirée. "
     "Le retrait se fait en personne, à la même mairie, sur présentation du reçu."
 )
+
+
+def twilio_form(body: str, sid: str = "SM0001", phone: str = PHONE) -> dict[str, str]:
+    """Every field Twilio posts for an incoming SMS, the empty ones too (it signs them all)."""
+    return {
+        "ToCountry": "FR",
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": body,
+        "FromCountry": "FR",
+        "To": OUR_NUMBER,
+        "MessagingServiceSid": "",
+        "ToZip": "",
+        "NumSegments": "1",
+        "ReferralNumMedia": "0",
+        "MessageSid": sid,
+        "AccountSid": SID,
+        "From": phone,
+        "ApiVersion": "2010-04-01",
+    }
 
 
 @dataclass
@@ -100,14 +129,7 @@ class World:
     async def sms(self, text: str, sid: str | None = None, phone: str = PHONE) -> Reply:
         """A citizen's SMS, correctly signed."""
         self._count = getattr(self, "_count", 0) + 1
-        params = {
-            "From": phone,
-            "To": OUR_NUMBER,
-            "Body": text,
-            "MessageSid": sid or f"SM{self._count:04d}",
-            "AccountSid": SID,
-        }
-        return await self.post(params)
+        return await self.post(twilio_form(text, sid or f"SM{self._count:04d}", phone))
 
 
 def make_config(api_base: str, public_url: str | None = None) -> TwilioConfig:
@@ -158,7 +180,7 @@ def test_signed_request_reaches_the_dialogue(tmp_path):
 def test_forged_signature_is_refused(tmp_path):
     async def scenario():
         async with world(tmp_path) as w:
-            params = {"From": PHONE, "Body": "bonjour", "MessageSid": "SM1"}
+            params = twilio_form("bonjour", "SM1")
             reply = await w.post(params, token="not-the-auth-token")
             assert reply.status == 403
             assert w.agent.messages == []
@@ -170,7 +192,7 @@ def test_forged_signature_is_refused(tmp_path):
 def test_missing_signature_is_refused(tmp_path):
     async def scenario():
         async with world(tmp_path) as w:
-            reply = await w.post({"From": PHONE, "Body": "bonjour"}, signature=None)
+            reply = await w.post(twilio_form("bonjour"), signature=None)
             assert reply.status == 403
             assert w.agent.messages == []
 
@@ -180,7 +202,7 @@ def test_missing_signature_is_refused(tmp_path):
 def test_replayed_signature_with_modified_body_is_refused(tmp_path):
     async def scenario():
         async with world(tmp_path) as w:
-            original = {"From": PHONE, "Body": "bonjour", "MessageSid": "SM1"}
+            original = twilio_form("bonjour", "SM1")
             tampered = {**original, "From": "+33699999999", "Body": "STOP"}
             reply = await w.post(original, body=tampered)
             assert reply.status == 403
@@ -200,10 +222,12 @@ def test_exact_replay_is_handled_once(tmp_path):
     run(scenario())
 
 
-def test_behind_a_proxy_the_forwarded_public_url_is_checked(tmp_path):
+def test_behind_a_proxy_the_forwarded_public_url_is_checked(tmp_path, monkeypatch):
+    monkeypatch.setenv("WEB_TRUSTED_PROXIES", "127.0.0.1")  # the test client is the proxy
+
     async def scenario():
         async with world(tmp_path) as w:
-            params = {"From": PHONE, "Body": "bonjour", "MessageSid": "SM1"}
+            params = twilio_form("bonjour", "SM1")
             forwarded = {
                 "X-Forwarded-Proto": "https",
                 "X-Forwarded-Host": "assistant.lenord.fr",
@@ -211,12 +235,12 @@ def test_behind_a_proxy_the_forwarded_public_url_is_checked(tmp_path):
             ok = await w.post(params, signed_url=PUBLIC_URL, headers=forwarded)
             assert ok.status == 204
             # The same signature, without the proxy's headers: the URL differs, refused.
-            params2 = {**params, "MessageSid": "SM2"}
+            params2 = twilio_form("bonjour", "SM2")
             refused = await w.post(params2, signed_url=PUBLIC_URL)
             assert refused.status == 403
             # Signed for another host than the one the proxy forwards.
             other = await w.post(
-                {**params, "MessageSid": "SM3"},
+                twilio_form("bonjour", "SM3"),
                 signed_url="https://evil.example/webhooks/twilio/webhook",
                 headers=forwarded,
             )
@@ -226,13 +250,33 @@ def test_behind_a_proxy_the_forwarded_public_url_is_checked(tmp_path):
     run(scenario())
 
 
+def test_forwarded_host_from_an_untrusted_peer_is_not_believed(tmp_path, monkeypatch):
+    # No trusted proxy: whoever connects names no host. An attacker who knows no auth token
+    # cannot sign for our host; signing for a host of his own and naming it must not work.
+    monkeypatch.delenv("WEB_TRUSTED_PROXIES", raising=False)
+
+    async def scenario():
+        async with world(tmp_path) as w:
+            forged = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+            reply = await w.post(
+                twilio_form("STOP", "SM1"),
+                signed_url="https://evil.example/webhooks/twilio/webhook",
+                headers=forged,
+            )
+            assert reply.status == 403
+            assert w.agent.messages == []
+            assert not w.store.is_opted_out(PHONE)
+
+    run(scenario())
+
+
 def test_configured_public_url_wins(tmp_path):
     async def scenario():
         async with world(tmp_path, public_url=PUBLIC_URL) as w:
-            params = {"From": PHONE, "Body": "bonjour", "MessageSid": "SM1"}
+            params = twilio_form("bonjour", "SM1")
             assert (await w.post(params, signed_url=PUBLIC_URL)).status == 204
             # Signed for the internal URL the request really hit: not what Twilio signs.
-            internal = {**params, "MessageSid": "SM2"}
+            internal = twilio_form("bonjour", "SM2")
             assert (await w.post(internal)).status == 403
             assert w.agent.texts == ["bonjour"]
 
@@ -567,5 +611,70 @@ def test_a_flood_from_one_number_is_not_answered(tmp_path, monkeypatch):
             assert len(w.sent) == 3  # and cost no SMS
             await w.sms("bonjour", phone="+33698765432")
             assert len(w.sent) == 4  # another number is answered
+
+    run(scenario())
+
+
+def test_a_flood_and_an_opt_out_log_no_phone_number(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("SMS_RATE_PER_NUMBER", "2/60")
+    caplog.set_level(logging.DEBUG)
+
+    async def scenario():
+        async with world(tmp_path, bot=say({"text": "Bonjour."})) as w:
+            # Twilio refuses the first answer, naming the number in its error (as it does).
+            w.platform.fail_with = [
+                (400, {"code": 21211, "message": f"The 'To' number {PHONE} is not valid."})
+            ]
+            for _ in range(4):
+                await w.sms("bonjour")
+            await w.sms("STOP", phone=OTHER_PHONE)
+            await w.sms("bonjour", phone=OTHER_PHONE)
+            await w.channel.get_output_channel().send_response(OTHER_PHONE, {"text": "Rappel"})
+            assert len(w.agent.messages) == 2  # the flood was cut: its lines were logged
+
+    run(scenario())
+    logged = caplog.text
+    assert "over the per-number limit" in logged and "opted-out" in logged
+    for number in (PHONE, OTHER_PHONE):
+        assert number[3:] not in logged  # neither +33612345678 nor 0612345678
+
+
+# --- Over-long messages (channels/limits.screen_length) ------------------------------------------
+
+
+@pytest.mark.parametrize("size", [1_500, 15_000])
+def test_an_over_long_sms_reaches_rasa_as_message_too_long(tmp_path, size):
+    async def scenario():
+        async with world(tmp_path) as w:
+            text = ("Bonjour, je voudrais savoir quand passe le bus. " * 400)[:size]
+            assert (await w.sms(text)).status == 204
+            assert w.agent.texts == ["/message_too_long"]
+
+    run(scenario())
+
+
+# --- An agent's message (handoff) ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("agent", "prefix"),
+    [("Julie", "Julie, conseiller France Services : "), (None, "Un conseiller France Services : ")],
+)
+def test_an_agents_message_says_a_person_wrote_it(tmp_path, agent, prefix):
+    from handoff.delivery import RasaDelivery
+    from tests.unit.channel_harness import RasaApi
+
+    async def scenario():
+        async with world(tmp_path) as w:
+            rasa = RasaApi(w.channel)
+            deliver = RasaDelivery(rasa, box=None)
+            text = "Bonjour, votre dossier est complet."
+            await deliver(
+                PHONE, "twilio", {"agent_message": text}, "utter_agent_message", agent=agent
+            )
+            assert [s["Body"] for s in w.sent] == [prefix + text]
+            # The bot's own answers carry no such words.
+            await rasa.execute(PHONE, "utter_handoff_resumed", output_channel="twilio")
+            assert "conseiller France Services :" not in w.sent[-1]["Body"]
 
     run(scenario())
