@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 
 from actions import calendar_answers as answers
 from actions.clock import paris_now
+from actions.commune_spans import resolve_in_sentence
 from actions.communes import Commune
 from actions.dates_fr import parse_date_fr
 from actions.dispatch import latest_entity, message_text, send
@@ -18,9 +19,23 @@ AWAIT_DESK = "commune_for_desk"
 
 
 def commune_from_message(tracker: Tracker) -> tuple[Commune | None, Any]:
-    """The commune named in the latest message (button, entity, or the whole text)."""
-    texts = [latest_entity(tracker, "commune") or "", message_text(tracker)]
-    return answers.find_commune(texts, latest_entity(tracker, "commune_insee"))
+    """The commune named in the latest message (button, entity, or found in the sentence).
+
+    The whole text goes to the span matcher, not the resolver: NLU often misses a misspelt
+    name inside a sentence ("qd passe le bus a bousie"), and the resolver reads a sentence's
+    common words as places ("du bus": Bus, Pas-de-Calais).
+    """
+    commune, resolution = answers.find_commune(
+        [latest_entity(tracker, "commune") or ""], latest_entity(tracker, "commune_insee")
+    )
+    if commune is not None:
+        return commune, resolution
+    in_sentence = resolve_in_sentence(message_text(tracker))
+    if in_sentence.status == "found":
+        return in_sentence.commune, in_sentence
+    if resolution is not None and resolution.status != "unknown":
+        return None, resolution  # what the entity said beats what the sentence did not
+    return None, in_sentence if message_text(tracker).strip() else resolution
 
 
 def commune_in_context(tracker: Tracker) -> tuple[Commune | None, Any]:

@@ -752,6 +752,10 @@ class CommuneResolver:
                 return self._decide_codes(query, codes)
         return None
 
+    def match_outside(self, query: str, tokens: list[str]) -> tuple[Resolution, int] | None:
+        """Tier C alone, for callers that search a sentence (`actions.commune_spans`)."""
+        return self._match_outside(query, [_ABBREVIATIONS.get(t, t) for t in tokens])
+
     def _match_outside(self, query: str, tokens: list[str]) -> tuple[Resolution, int] | None:
         """Tier C: a commune outside the Nord or a department, with its population."""
         key = _compact(tokens)

@@ -8,8 +8,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import calendar_answers
 from actions.calendar import answer_for_commune
+from actions.commune_spans import resolve_in_sentence
 from actions.conversation import consecutive_fallbacks
 from actions.dispatch import message_text, send
 
@@ -32,7 +32,7 @@ class ActionHandleFallback(Action):
     ) -> list[dict[str, Any]]:
         text = message_text(tracker)
         if 0 < len(text.split()) <= COMMUNE_ALONE_MAX_WORDS:
-            commune, _ = calendar_answers.find_commune([text])
+            commune = resolve_in_sentence(text).commune
             if commune is not None:
                 return send(dispatcher, answer_for_commune(tracker, commune))
         if consecutive_fallbacks(tracker.events) >= 2:

@@ -387,3 +387,11 @@ def test_national_file_is_compact_and_has_no_nord_commune():
     assert outside.department_of_postcode("20200") == "2B"
     assert outside.department_of_postcode("97110") == "971"
     assert outside.department_of_postcode("00100") is None
+
+
+def test_match_outside_alone_names_a_place_elsewhere_with_its_population():
+    resolver = get_resolver()
+    resolution, population = resolver.match_outside("st omer", ["st", "omer"])
+    assert (resolution.outside_name, resolution.department) == ("Saint-Omer", "Pas-de-Calais")
+    assert population > 10_000
+    assert resolver.match_outside("bavay", ["bavay"]) is None
