@@ -27,7 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import booking_logic as logic
 from actions.booking_codes import find_code, format_code
 from actions.calendar import AWAIT_BUS, commune_in_context
-from actions.calendar_answers import commune_problem, find_commune, hours_text
+from actions.calendar_answers import commune_problem, day_response, find_commune, hours_text
 from actions.clock import paris_now
 from actions.contact import find_email, find_phone
 from actions.dispatch import channel_of, latest_entity, message_text, send
@@ -488,10 +488,14 @@ class ActionRemindBus(Action):
             "date": logic.format_date_fr(visit.date),
             "hours": hours_text(visit),
             "place": visit.place,
+            "phone": visit.tour.phone,
         }
+        sure = visit.day_confirmed  # a planned day is reminded "à confirmer" (issue 15)
         due = logic.day_before(visit.opens_at, now)
         if due is None:
-            dispatcher.utter_message(response="utter_remind_bus_too_soon", **params)
+            dispatcher.utter_message(
+                response=day_response("utter_remind_bus_too_soon", sure), **params
+            )
             return [SlotSet("commune_insee", commune.insee)]
         try:
             get_repository().add_reminder(
@@ -500,13 +504,13 @@ class ActionRemindBus(Action):
                 recipient=tracker.sender_id,
                 sender_id=tracker.sender_id,
                 kind="bus_visit",
-                payload={"response": "utter_reminder_bus", "params": params},
+                payload={"response": day_response("utter_reminder_bus", sure), "params": params},
             )
         except (StoreError, SQLAlchemyError, ValueError):
             logger.exception("could not store the bus reminder")
             dispatcher.utter_message(response="utter_booking_store_error")
             return []
-        dispatcher.utter_message(response="utter_remind_bus_set", **params)
+        dispatcher.utter_message(response=day_response("utter_remind_bus_set", sure), **params)
         return [SlotSet("commune_insee", commune.insee)]
 
 

@@ -10,6 +10,7 @@ Dates and times are Paris time: callers pass an aware `now` (actions/clock.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from actions.clock import to_paris
@@ -29,6 +30,21 @@ from actions.tours import STATUS_CANCELLED_HOLIDAY, TourCalendar, Visit
 
 MORE_VISITS = 3
 MAX_LOCATION_LINES = 12
+
+UNCONFIRMED_RESPONSES = (
+    "utter_calendar_next_visit",
+    "utter_calendar_visit_today",
+    "utter_calendar_hours",
+    "utter_calendar_more_visits",
+    "utter_calendar_location",
+    "utter_calendar_location_next_day",
+    "utter_calendar_not_served",
+    "utter_remind_bus_set",
+    "utter_remind_bus_too_soon",
+    "utter_reminder_bus",
+)
+"""Responses that give a visit's date: each has an `_unconfirmed` twin in domain.yml that tells
+the date as planned, "à confirmer" with the bus's phone (`Stop.day_confirmed` decides)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -120,6 +136,22 @@ def hours_text(visit: Visit) -> str:
     return format_periods_fr(visit.periods)
 
 
+def day_response(response: str, confirmed: bool) -> str:
+    """`response` for a confirmed day, else its twin that says the day is to be confirmed."""
+    if response not in UNCONFIRMED_RESPONSES:
+        raise ValueError(f"{response} has no _unconfirmed twin")
+    return response if confirmed else f"{response}_unconfirmed"
+
+
+def _phone_if_planned(line: str, visit: Visit) -> str:
+    # A list may mix buses: a planned line carries the phone of its own bus, to confirm with.
+    return line if visit.day_confirmed else f"{line}, {visit.tour.phone}"
+
+
+def _split_by_day_confirmed(visits: list[Visit]) -> tuple[list[Visit], list[Visit]]:
+    return [v for v in visits if v.day_confirmed], [v for v in visits if not v.day_confirmed]
+
+
 def visit_line(visit: Visit) -> str:
     """One line of a list of visits: "- mardi 8 décembre, de 9 h 30 à 12 h 30 et de ..."."""
     line = f"- {format_date_fr(visit.date)}, {hours_text(visit)}"
@@ -130,7 +162,7 @@ def _visit_reply(answer: Answer, visit: Visit, commune: Commune, now: dt.datetim
     today = to_paris(now).date()
     response = "utter_calendar_visit_today" if visit.date == today else "utter_calendar_next_visit"
     answer.say(
-        response,
+        day_response(response, visit.day_confirmed),
         commune=commune.name,
         date=format_date_fr(visit.date),
         hours=hours_text(visit),
@@ -205,12 +237,15 @@ def more_visits(
     first_date = upcoming[0].date if upcoming else None
     cancelled = [v for v in visits if v.is_cancelled and first_date and v.date > first_date]
     answer.slots["visits_shown"] = shown + len(upcoming)
-    answer.say(
-        "utter_calendar_more_visits",
-        commune=commune.name,
-        visits="\n".join(visit_line(v) for v in upcoming),
-        phone=upcoming[0].tour.phone if upcoming else "",
-    )
+    confirmed, planned = _split_by_day_confirmed(upcoming)
+    for group, sure in ((confirmed, True), (planned, False)):
+        if group or (sure and not upcoming):
+            answer.say(
+                day_response("utter_calendar_more_visits", sure),
+                commune=commune.name,
+                visits="\n".join(visit_line(v) for v in group),
+                phone=group[0].tour.phone if group else "",
+            )
     for visit in cancelled:
         _cancelled_reply(answer, visit)
     return answer
@@ -226,10 +261,11 @@ def visit_detail(calendar: TourCalendar, commune: Commune, now: dt.datetime, wha
     if what == "place":
         return answer.say("utter_calendar_place", commune=commune.name, place=visit.place)
     answer.say(
-        "utter_calendar_hours",
+        day_response("utter_calendar_hours", visit.day_confirmed),
         commune=commune.name,
         date=format_date_fr(visit.date),
         hours=hours_text(visit),
+        phone=visit.tour.phone,
     )
     if visit.market_day:
         answer.say("utter_calendar_market_day")
@@ -242,17 +278,24 @@ def not_served(
     """For a commune no bus visits: the two nearest stops and the nearest fixed desk."""
     answer = answer or Answer(slots=_commune_slots(commune, "calendar"))
     lines = []
+    all_confirmed = True
     for stop, km in calendar.nearest_stops(
         commune.lat, commune.lon, 2, exclude_insee=commune.insee
     ):
         upcoming = [v for v in calendar.next_visits(stop.insee, now, 1) if not v.is_cancelled]
         today = to_paris(now).date()
-        when = ""
+        line = f"- {stop.commune} ({format_distance_km(km)})"
         if upcoming:
             day = upcoming[0].date
-            when = " : " + ("aujourd'hui" if day == today else f"le {format_date_fr(day)}")
-        lines.append(f"- {stop.commune} ({format_distance_km(km)}){when}")
-    answer.say("utter_calendar_not_served", commune=commune.name, stops="\n".join(lines))
+            line += " : " + ("aujourd'hui" if day == today else f"le {format_date_fr(day)}")
+            line = _phone_if_planned(line, upcoming[0])
+            all_confirmed = all_confirmed and upcoming[0].day_confirmed
+        lines.append(line)
+    answer.say(
+        day_response("utter_calendar_not_served", all_confirmed),
+        commune=commune.name,
+        stops="\n".join(lines),
+    )
     desk, km = nearest_desk(commune)
     answer.say("utter_calendar_nearest_desk", **desk_params(desk), distance=format_distance_km(km))
     return answer
@@ -271,9 +314,9 @@ def bus_location(
     first = max(first, today)
     if last < first:
         last = first
-    lines = []
+    shown: list[Visit] = []
     day = first
-    while day <= last and len(lines) < MAX_LOCATION_LINES:
+    while day <= last and len(shown) < MAX_LOCATION_LINES:
         for visit in calendar.visits_on(day):
             if tour_id and visit.tour_id != tour_id:
                 continue
@@ -281,12 +324,15 @@ def bus_location(
                 continue
             if day == today and visit.closes_at <= to_paris(now):
                 continue
-            lines.append(
-                f"- {format_date_fr(day)} : {visit.commune}, {hours_text(visit)} ({visit.place})"
-            )
+            shown.append(visit)
         day += dt.timedelta(days=1)
-    if lines:
-        return answer.say("utter_calendar_location", visits="\n".join(lines))
+    if shown:
+        return _say_by_day_confirmed(
+            answer,
+            "utter_calendar_location",
+            shown,
+            lambda v: f"- {format_date_fr(v.date)} : {v.commune}, {hours_text(v)} ({v.place})",
+        )
     if first == last and holiday_name(first):
         answer.say(
             "utter_calendar_location_holiday",
@@ -305,12 +351,28 @@ def bus_location(
             if not v.is_cancelled and (not tour_id or v.tour_id == tour_id)
         ]  # fmt: skip
         if visits:
-            lines = [f"- {v.commune}, {hours_text(v)} ({v.place})" for v in visits]
-            return answer.say(
+            return _say_by_day_confirmed(
+                answer,
                 "utter_calendar_location_next_day",
+                visits,
+                lambda v: f"- {v.commune}, {hours_text(v)} ({v.place})",
                 date=format_date_fr(day),
-                visits="\n".join(lines),
             )
+    return answer
+
+
+def _say_by_day_confirmed(
+    answer: Answer,
+    response: str,
+    visits: list[Visit],
+    line: Callable[[Visit], str],
+    **params: Any,
+) -> Answer:
+    """The confirmed visits in `response`, then the planned ones in its "à confirmer" twin."""
+    for group, sure in zip(_split_by_day_confirmed(visits), (True, False), strict=True):
+        if group:
+            lines = "\n".join(_phone_if_planned(line(v), v) for v in group)
+            answer.say(day_response(response, sure), visits=lines, **params)
     return answer
 
 

@@ -62,7 +62,10 @@ _TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 _TOUR_ID_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 _INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
-_DAY_SOURCES = ("pilot", "public source")
+_DAY_SOURCES = ("pilot", "public source", "official")
+CONFIRMED_DAY_SOURCES = frozenset({"public source", "official"})
+"""The `day_source` values of a day the bus will keep: published, or the Département's own plan.
+Any other day ("pilot") is a planned day, told to citizens as "à confirmer"."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -113,6 +116,14 @@ class Stop:
     lat: float | None = None
     lon: float | None = None
     line: int | None = field(default=None, compare=False)
+
+    @property
+    def day_confirmed(self) -> bool:
+        """Whether the stop's day was published (or given by the Département), not just planned.
+
+        The one rule for it: the answers say a day that is not confirmed as planned, "à confirmer".
+        """
+        return self.day_source in CONFIRMED_DAY_SOURCES
 
     @property
     def weekday_name(self) -> str:
@@ -193,6 +204,14 @@ class Visit:
     @property
     def is_cancelled(self) -> bool:
         return self.status in (STATUS_CANCELLED, STATUS_CANCELLED_HOLIDAY)
+
+    @property
+    def day_confirmed(self) -> bool:
+        """Whether this date is sure: an added visit is a date staff set; a regular visit is as
+        sure as its stop's day (`Stop.day_confirmed`)."""
+        if self.status == STATUS_ADDED:
+            return True
+        return self.stop is not None and self.stop.day_confirmed
 
     @property
     def opens_at(self) -> dt.datetime:
@@ -971,7 +990,8 @@ class _TourLoader:
             if day_source not in _DAY_SOURCES:
                 self.error(
                     _key_line(snode, "day_source"),
-                    f"{what}: day_source must be 'pilot' or 'public source', got {day_source!r}",
+                    f"{what}: day_source must be one of "
+                    f"{', '.join(repr(v) for v in _DAY_SOURCES)}, got {day_source!r}",
                 )
             market = self.market_days(snode, "market_day", weekday, what)
             place = self.text(snode, "place", required=False)

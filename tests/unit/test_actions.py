@@ -1,6 +1,7 @@
 """The thin Action layer, with a Tracker built inline and a CollectingDispatcher."""
 
 import asyncio
+import datetime as dt
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -54,7 +55,11 @@ def test_next_visit_from_the_entity():
     responses, messages, slots = run(
         ActionShowNextVisit(), tracker("quand passe le bus a trelon", "ask_bus_visit", entities)
     )
-    assert responses[-1] in ("utter_calendar_next_visit", "utter_calendar_visit_today")
+    # Trélon's day is a pilot plan: told as planned (issue 15).
+    assert responses[-1] in (
+        "utter_calendar_next_visit_unconfirmed",
+        "utter_calendar_visit_today_unconfirmed",
+    )
     assert messages[-1]["commune"] == "Trélon"
     assert slots["commune_insee"] == "59601"
 
@@ -151,7 +156,8 @@ def test_fallback_on_a_bare_commune_name_answers_for_the_commune():
     responses, messages, _ = run(
         ActionHandleFallback(), tracker("Tourcoing", "nlu_fallback", events=[user("nlu_fallback")])
     )
-    assert responses[0] == "utter_calendar_not_served" and messages[0]["commune"] == "Tourcoing"
+    assert responses[0].startswith("utter_calendar_not_served")
+    assert messages[0]["commune"] == "Tourcoing"
 
 
 def test_offer_human():
@@ -168,10 +174,112 @@ def test_where_for_a_procedure_adds_the_next_bus_in_the_commune():
     where = tracker("où je dois aller ?", "ask_where", slots={**slots, "commune_insee": "59601"})
     responses, messages, new_slots = run(ActionAnswerWhere(), where)
     assert responses[0] == "utter_documents_where"
-    assert responses[1] in ("utter_calendar_next_visit", "utter_calendar_visit_today")
+    assert responses[1] in (
+        "utter_calendar_next_visit_unconfirmed",  # Trélon: a pilot day
+        "utter_calendar_visit_today_unconfirmed",
+    )
     assert new_slots["topic"] == "documents"
     unknown = tracker("où je dois aller ?", "ask_where", slots=slots)
     assert run(ActionAnswerWhere(), unknown)[0] == [
         "utter_documents_where",
         "utter_calendar_ask_commune",
     ]
+
+
+# -- confirmed and planned days of the bus (issue 15) -------------------------------------------
+
+
+def rendered(message: dict, channel: str) -> str:
+    """The text Rasa makes of a dispatcher message for `channel`, from the project's domain.yml."""
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from actions.paths import PROJECT_DIR
+
+    domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
+    own = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
+    params = {k: v for k, v in message.items() if k not in own}
+    answer = asyncio.run(
+        TemplatedNaturalLanguageGenerator(domain.responses).generate(
+            message["response"],
+            DialogueStateTracker.from_events("citizen", [], domain.slots),
+            channel,
+            **params,
+        )
+    )
+    assert answer is not None, f"{message['response']} is not in domain.yml"
+    return answer["text"]
+
+
+def test_next_visit_of_a_planned_day_by_sms_and_on_the_web():
+    button = [{"entity": "commune_insee", "value": "59601"}]  # Trélon: a pilot day
+    for channel in ("rest", "twilio", "facebook"):
+        trk = tracker(
+            '/inform_commune{"commune_insee": "59601"}', "ask_bus_visit", button, channel=channel
+        )
+        responses, messages, _ = run(ActionShowNextVisit(), trk)
+        assert responses[-1] in (
+            "utter_calendar_next_visit_unconfirmed",
+            "utter_calendar_visit_today_unconfirmed",
+        )
+        text = rendered(messages[-1], channel)
+        assert "prévu" in text and "à confirmer au 03 59 73 18 20" in text, text
+
+
+def _stop_reminded_later(confirmed: bool):
+    """A stop whose next visit is after tomorrow (so a reminder is stored), by day status."""
+    from actions.booking_logic import day_before
+    from actions.clock import paris_now
+    from actions.tours import get_calendar
+
+    now, calendar = paris_now(), get_calendar()
+    for stop in calendar.stops():
+        visits = calendar.next_visits(stop.insee, now, 1, include_cancelled=False)
+        if stop.day_confirmed == confirmed and visits and visits[0].day_confirmed == confirmed:
+            if day_before(visits[0].opens_at, now) is not None:
+                return stop, visits[0]
+    raise AssertionError("no stop to remind of")
+
+
+def _remind_then_deliver(repo, stop, channel):
+    import json
+
+    from actions.booking import ActionDeliverReminder, ActionRemindBus
+    from actions.clock import paris_now
+
+    said = f'/inform_commune{{"commune_insee": "{stop.insee}"}}'
+    button = [{"entity": "commune_insee", "value": stop.insee}]
+    set_responses, set_messages, _ = run(
+        ActionRemindBus(), tracker(said, "remind_bus", button, channel=channel)
+    )
+    (reminder,) = repo.due_reminders(paris_now() + dt.timedelta(days=400))
+    assert reminder.channel == channel and reminder.kind == "bus_visit"
+    delivered = tracker("", "x", slots={"reminder_id": float(reminder.id)}, channel=channel)
+    responses, messages, _ = run(ActionDeliverReminder(), delivered)
+    assert json.loads(reminder.payload)["response"] == responses[0]
+    return set_responses, set_messages, responses, messages
+
+
+def test_reminder_of_a_planned_day_says_it_is_to_be_confirmed(repo):
+    from channels.sms_format import segment_count
+
+    stop, visit = _stop_reminded_later(confirmed=False)
+    set_responses, set_messages, responses, messages = _remind_then_deliver(repo, stop, "twilio")
+    assert set_responses == ["utter_remind_bus_set_unconfirmed"]
+    assert f"à confirmer au {visit.tour.phone}" in rendered(set_messages[0], "twilio")
+    assert responses == ["utter_reminder_bus_unconfirmed"]
+    sms = rendered(messages[0], "twilio")
+    assert sms.startswith(f"Rappel : bus France Services prévu demain à {stop.commune}, ")
+    assert f"à confirmer au {visit.tour.phone}." in sms and segment_count(sms) <= 3
+    web = rendered(messages[0], "rest")
+    assert "est prévu demain" in web and f"date à confirmer au {visit.tour.phone}" in web
+
+
+def test_reminder_of_a_published_day_is_worded_as_before(repo):
+    stop, visit = _stop_reminded_later(confirmed=True)
+    set_responses, _, responses, messages = _remind_then_deliver(repo, stop, "rest")
+    assert set_responses == ["utter_remind_bus_set"] and responses == ["utter_reminder_bus"]
+    text = rendered(messages[0], "rest")
+    assert text.startswith(f"Rappel : le bus France Services passe à {stop.commune} demain, ")
+    assert "confirmer" not in text and f"Lieu : {visit.place}." in text

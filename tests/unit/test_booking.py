@@ -294,20 +294,21 @@ def test_remind_bus_stores_a_reminder_for_the_day_before(repo):
         tracker("prévenez-moi", "remind_bus", [{"entity": "commune", "value": "Trélon"}]),
     )
     assert slots["commune_insee"] == "59601"
-    if responses == ["utter_remind_bus_too_soon"]:
+    # Trélon's day is a pilot plan: the reminder says it is to be confirmed (issue 15).
+    if responses == ["utter_remind_bus_too_soon_unconfirmed"]:
         return  # the visit is tomorrow: nothing to remind
-    assert responses == ["utter_remind_bus_set"]
+    assert responses == ["utter_remind_bus_set_unconfirmed"]
     far = paris_now() + dt.timedelta(days=400)
     (reminder,) = repo.due_reminders(far)
     assert reminder.channel == "rest" and reminder.sender_id == "web-1"
     assert reminder.due_at.astimezone(PARIS).hour == 10
     payload = json.loads(reminder.payload)
-    assert payload["response"] == "utter_reminder_bus"
+    assert payload["response"] == "utter_reminder_bus_unconfirmed"
     # The handoff process later runs action_deliver_reminder with the reminder's id.
     responses, messages, slots, _ = run(
         ActionDeliverReminder(), tracker("", "x", slots={"reminder_id": float(reminder.id)})
     )
-    assert responses == ["utter_reminder_bus"] and messages[0]["commune"] == "Trélon"
+    assert responses == ["utter_reminder_bus_unconfirmed"] and messages[0]["commune"] == "Trélon"
     assert slots == {"reminder_id": None}
 
 

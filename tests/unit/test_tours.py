@@ -434,3 +434,56 @@ def test_get_calendar_reloads_an_edited_file_and_keeps_the_last_valid_one(tmp_pa
     fresh.write_text(FIXTURE.replace("week: 2", "week: 7", 1), "utf-8")
     with pytest.raises(DataErrors):
         get_calendar(fresh)  # nothing valid to fall back on
+
+
+# -- confirmed or only planned days -------------------------------------------------------------
+
+
+def test_only_a_published_or_official_day_is_confirmed(tmp_path):
+    text = FIXTURE.replace('place: "kiosque"}', 'place: "kiosque", day_source: public source}')
+    text = text.replace(
+        'week: 2, weekday: jeudi, place: "mairie"}',
+        'week: 2, weekday: jeudi, place: "mairie", day_source: official}',
+    )
+    text = text.replace(
+        'week: 1, weekday: jeudi, place: "mairie"}',
+        'week: 1, weekday: jeudi, place: "mairie", day_source: pilot}',
+    )
+    path = tmp_path / "tours.yml"
+    path.write_text(text, encoding="utf-8")
+    cal = load_tours(path, load_communes())
+    confirmed = {s.insee: s.day_confirmed for s in cal.tour_communes("bleu")}
+    assert confirmed[COUSOLRE] and confirmed[PRISCHES]
+    assert not confirmed[DOURLERS]  # day_source: pilot
+    assert not confirmed[TRELON]  # no day_source: a pilot day
+    cousolre = cal.next_visits(COUSOLRE, paris(2026, 12, 1, 9), 1)[0]
+    assert cousolre.day_confirmed
+    # Trélon: the regular visit (bus vert, 3rd Tuesday) is planned; the visit staff added on
+    # 8 December is a date they set, like the forum in a commune that is no stop.
+    trelon = {v.date: v for v in cal.next_visits(TRELON, paris(2026, 12, 8, 8), 2)}
+    assert trelon[dt.date(2026, 12, 8)].status == STATUS_ADDED
+    assert trelon[dt.date(2026, 12, 8)].day_confirmed
+    assert not trelon[dt.date(2026, 12, 15)].day_confirmed
+    (forum,) = cal.next_visits("59036", paris(2026, 12, 1, 9), 1)
+    assert forum.stop is None and forum.day_confirmed
+
+
+def test_real_file_confirms_only_the_published_days():
+    cal = load_tours()
+    confirmed = sorted(s.commune for s in cal.stops() if s.day_confirmed)
+    assert confirmed == [
+        "Avesnes-les-Aubert",
+        "Cambrai",
+        "Cousolre",
+        "Flers-en-Escrebieux",
+        "Gommegnies",
+        "Montigny-en-Ostrevent",
+    ]
+    assert not any(s.day_confirmed for s in cal.tour_communes("flandres"))
+
+
+def test_the_file_header_documents_the_confirmed_days():
+    from actions.tours import DEFAULT_TOURS_PATH
+
+    header = DEFAULT_TOURS_PATH.read_text(encoding="utf-8").split("\nhours:")[0]
+    assert "day_source" in header and "official" in header and "à confirmer" in header
