@@ -46,6 +46,7 @@ class RasaDelivery:
         *,
         source: str = "agent",
         agent: str | None = None,
+        agent_display_name: str | None = None,
     ) -> int:
         """Say `action` in the conversation; return how many messages were stored for the web.
 
@@ -53,8 +54,11 @@ class RasaDelivery:
             RasaError: Rasa refused or is down (nothing was sent).
         """
         if "agent_message" in slots:
-            # SMS and Messenger name the agent before the words (domain.yml utter_agent_message).
-            slots = {**slots, "agent_name": " ".join((agent or "").split())[:40] or None}
+            # SMS and Messenger say a person wrote it (domain.yml utter_agent_message), by name
+            # only when a display name is given: `agent` is the staff login, which citizens must
+            # never read (it is half of a console login).
+            name = " ".join((agent_display_name or "").split())[:40] or None
+            slots = {**slots, "agent_name": name}
         events = [{"event": "slot", "name": name, "value": value} for name, value in slots.items()]
         if events:
             await self.rasa.append_events(sender_id, events)

@@ -306,7 +306,12 @@ def test_an_agents_message_says_a_person_wrote_it(tmp_path, agent, prefix):
             deliver = RasaDelivery(RasaApi(w.channel), box=None)
             text = "Bonjour, votre dossier est complet."
             await deliver(
-                PSID, "facebook", {"agent_message": text}, "utter_agent_message", agent=agent
+                PSID,
+                "facebook",
+                {"agent_message": text},
+                "utter_agent_message",
+                agent="jdupont",
+                agent_display_name=agent,
             )
             [body] = w.sent
             assert body["message"] == {"text": prefix + text}

@@ -670,7 +670,12 @@ def test_an_agents_message_says_a_person_wrote_it(tmp_path, agent, prefix):
             deliver = RasaDelivery(rasa, box=None)
             text = "Bonjour, votre dossier est complet."
             await deliver(
-                PHONE, "twilio", {"agent_message": text}, "utter_agent_message", agent=agent
+                PHONE,
+                "twilio",
+                {"agent_message": text},
+                "utter_agent_message",
+                agent="jdupont",
+                agent_display_name=agent,
             )
             assert [s["Body"] for s in w.sent] == [prefix + text]
             # The bot's own answers carry no such words.
