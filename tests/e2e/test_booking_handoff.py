@@ -187,7 +187,8 @@ def test_typed_commands_neither_unpause_nor_restart(agent_stack):
     assert person.say("/session_start") == []
     tracker = rasa_tracker(agent_stack, person.sender)
     assert tracker["paused"] is True
-    assert not [e for e in tracker["events"] if e["event"] in ("restart", "session_started")]
+    kinds = [e["event"] for e in tracker["events"]]
+    assert "restart" not in kinds and kinds.count("session_started") == 1, kinds
     (request,) = [
         r
         for r in agent(agent_stack, "GET", "/queue").json()["requests"]
@@ -203,5 +204,5 @@ def test_typed_commands_neither_unpause_nor_restart(agent_stack):
     slots = rasa_tracker(agent_stack, other.sender)["slots"]
     assert slots["visio_operator"] == "caf"
     assert slots["visio_reason"] == "ma prime d'activité"
-    events = rasa_tracker(agent_stack, other.sender)["events"]
-    assert not [e for e in events if e["event"] == "session_started"][1:]
+    kinds = [e["event"] for e in rasa_tracker(agent_stack, other.sender)["events"]]
+    assert kinds.count("session_started") == 1, kinds
