@@ -155,8 +155,11 @@ def install_project_sqlite_engine() -> None:
     SQLTrackerStore._fs_project_engine = True
 
 
-GUARD_COMMANDS = frozenset({"/message_too_long", "/empty_message", "/no_words"})
-"""Commands the channels make themselves (channels/limits.py `screen_length`): always honoured."""
+GUARD_COMMANDS = frozenset({"/message_too_long", "/empty_message", "/no_words", "/greet"})
+"""Commands the clients make themselves, always honoured: the guard intents of the channels
+(channels/limits.py `screen_length`) and the greeting the web widget sends when it opens
+(webchat/static/widget.js `data-greeting`; also the usual Messenger "Get started" payload). Each
+only makes the assistant say something; none restarts, resumes or fills a slot."""
 
 
 def offered_payloads(events: Iterable[Any]) -> set[str]:

@@ -263,6 +263,8 @@ def test_a_command_the_assistant_did_not_offer_reads_as_text(domain) -> None:
     assert latest.entities[0]["value"] == "bus:avesnois@2026-12-02T09:30:00+01:00"
     # The channels' own commands always pass; an unpaused conversation is handled.
     assert typed(proc, tracker, "/message_too_long").intent["name"] == "message_too_long"
+    # The greeting the web widget sends when it opens, with no button offered before it.
+    assert typed(proc, tracker, "/greet").intent["name"] == "greet"
     assert proc._should_handle_message(tracker)
 
 
