@@ -24,12 +24,12 @@ test: setup ## The whole test suite (what CI runs)
 	@bash scripts/test.sh
 
 lint: setup ## ruff lint and format check
-	@$(VENV)/bin/ruff check actions scripts tests webchat bench channels store nlu_components console handoff deploy
-	@$(VENV)/bin/ruff format --check actions scripts tests webchat bench channels store nlu_components console handoff deploy
+	@$(VENV)/bin/ruff check franceservices actions scripts tests webchat bench channels store nlu_components console handoff deploy rasa_patches
+	@$(VENV)/bin/ruff format --check franceservices actions scripts tests webchat bench channels store nlu_components console handoff deploy rasa_patches
 
 format: setup ## Format the Python code with ruff
-	@$(VENV)/bin/ruff format actions scripts tests webchat bench channels store nlu_components console handoff deploy
-	@$(VENV)/bin/ruff check --fix actions scripts tests webchat bench channels store nlu_components console handoff deploy
+	@$(VENV)/bin/ruff format franceservices actions scripts tests webchat bench channels store nlu_components console handoff deploy rasa_patches
+	@$(VENV)/bin/ruff check --fix franceservices actions scripts tests webchat bench channels store nlu_components console handoff deploy rasa_patches
 
 validate-data: setup ## Validate the reference data (calendar, communes, desks, procedures)
 	@$(PY) -m scripts.validate_data

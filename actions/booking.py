@@ -1,7 +1,7 @@
 """Visio appointments: the booking form, its status and cancellation, "prévenez-moi".
 
-Thin actions; the logic is in `actions/booking_logic.py`, `actions/visio_slots.py`,
-`actions/contact.py` and the store (`store/repository.py`).
+Thin actions; the logic is in `franceservices/booking/` (rules, visio_slots, contact)
+and the store (`store/repository.py`).
 
 The form `visio_form` asks, in order: the operator, the reason, the commune (skipped when the
 conversation already knows it), a slot among those proposed, the consent to the CNIL notice,
@@ -14,9 +14,9 @@ read as a commune. The person can stop at any question: "conseiller" hands over 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -24,21 +24,30 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions import booking_logic as logic
-from actions.booking_codes import find_code, format_code
 from actions.calendar import AWAIT_BUS, commune_in_context
-from actions.calendar_answers import commune_problem, day_response, find_commune, hours_text
-from actions.clock import paris_now
-from actions.contact import find_email, find_phone
 from actions.dispatch import channel_of, latest_entity, message_text, send
-from actions.handoff import REASON_BOOKING, enter_handoff, get_repository, latest_intent
-from actions.tours import get_calendar
-from actions.visio_slots import (
+from actions.handoff import REASON_BOOKING, enter_handoff, latest_intent
+from actions.services import get_repository
+from franceservices.booking import rules as logic
+from franceservices.booking.codes import find_code, format_code, split_code
+from franceservices.booking.contact import find_email
+from franceservices.booking.names import person_name
+from franceservices.booking.operators import load_operators
+from franceservices.booking.slot_choice import choose_slot
+from franceservices.booking.visio_slots import (
     UnknownCommune,
     find_slot,
-    load_operators,
+    nearest_help,
     propose_slots,
 )
+from franceservices.calendar.answers import commune_problem, day_response, find_commune, hours_text
+from franceservices.calendar.tours import get_calendar
+from franceservices.dates.clock import paris_now
+from franceservices.places.commune_resolver import get_resolver
+from franceservices.policy import get_policy
+from franceservices.text.normalize import normalize
+from franceservices.text.phones import find_phone
+from franceservices.wording import text as wording
 from store import BookingNotFound, InvalidTransition, SlotTaken, StoreError
 
 logger = logging.getLogger(__name__)
@@ -56,30 +65,79 @@ STOP_HUMAN = "human"
 STOP_DECLINED = "declined"
 STOP_NO_SLOT = "no_slot"
 STOP_INTENTS = frozenset({"deny", "goodbye"})
-LOOKAHEAD = dt.timedelta(days=150)
-"""How far ahead taken slots are read (buses: four monthly visits)."""
+# A name ("je m'appelle Marie Martin") or a number ("appelez-moi au 06 ...") the classifier may
+# take for a call for a person: when the words read as the answer asked for, they are the answer.
+ANSWERS_HEARD_AS_CALLS = frozenset({"visio_name", "visio_contact"})
+QUESTION_INTENTS = frozenset(
+    {
+        "faq",
+        "help",
+        "bot_challenge",
+        "ask_documents",
+        "ask_fees",
+        "ask_online",
+        "ask_bus_visit",
+        "ask_bus_location",
+        "ask_desk",
+        "ask_visit_time",
+    }
+)
+"""Questions that may interrupt the form: when the answer does not fit the slot asked, the
+form rejects it and a rule of data/rules_booking.yml answers, then says "On reprend votre
+rendez-vous ?" and asks again (tests/unit/test_booking_interruptions.py checks each has one)."""
+HELD_WINDOW = dt.timedelta(hours=4)
+"""Taken slots read around a chosen one: an appointment overlapping it (up to the longest
+appointment, 240 minutes) holds the booth."""
+REASON_NO_OFFER = "Pas de rendez-vous en visio proposé près de chez la personne : à rappeler."
 
 
-def proposals_for(insee: str, now: dt.datetime) -> list[str]:
-    """Tokens of the free slots to propose to a person of commune `insee`."""
+def proposals_for(insee: str, operator: str | None, now: dt.datetime) -> list[str]:
+    """Tokens of the free slots with `operator` to propose to a person of commune `insee`:
+    only slots of the visio offer (franceservices/booking/offer.py), never a held one.
+
+    Reads the store: async handlers call it through `asyncio.to_thread`."""
     try:
-        every = propose_slots(insee, now, n=50, per_day=50)
+        slots = propose_slots(insee, operator or "", now, taken=get_repository().taken_slots)
     except UnknownCommune:
         return []
-    keys = {slot.place_key for slot in every}
-    taken = get_repository().taken_slots(keys, now, now + LOOKAHEAD)
-    return [slot.token for slot in propose_slots(insee, now, taken=taken)]
+    return [slot.token for slot in slots]
 
 
-def slot_of(token: str, now: dt.datetime, check_taken: bool = True):
-    """The `Slot` of a token if it is still bookable (free, on the grid, not too soon)."""
+def slot_of(token: str, operator: str | None, now: dt.datetime, check_taken: bool = True):
+    """The `Slot` of a token if it is still bookable with `operator` (in the offer, free, not
+    too soon).
+
+    With `check_taken` it reads the store: async handlers then call it through
+    `asyncio.to_thread`."""
     key = logic.slot_from_token(token)
     if key is None:
         return None
     taken = ()
     if check_taken:
-        taken = get_repository().taken_slots([key[0]], key[1], key[1] + dt.timedelta(minutes=1))
-    return find_slot(key, now, taken)
+        start = key[1]
+        taken = get_repository().taken_slots([key[0]], start - HELD_WINDOW, start + HELD_WINDOW)
+    return find_slot(key, now, taken, operator=operator or "")
+
+
+def no_offer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """Nothing offered (or free) within reach: say so honestly, give the nearest France
+    Services' phone and offer a call-back (never an invented slot)."""
+    operator = load_operators().get(tracker.get_slot("visio_operator") or "")
+    try:
+        found = nearest_help(tracker.get_slot("commune_insee") or "")
+    except UnknownCommune:
+        found = None
+    if found is None:
+        dispatcher.utter_message(response="utter_visio_no_slots")
+        return []
+    desk, _km = found
+    dispatcher.utter_message(
+        response="utter_visio_no_offer",
+        operator=operator.name if operator else "un conseiller",
+        desk_name=desk.name,
+        desk_phone=desk.phone,
+    )
+    return [SlotSet("handoff_reason", REASON_NO_OFFER), FollowupAction("callback_form")]
 
 
 def reset_form() -> list[EventType]:
@@ -100,7 +158,37 @@ class ValidateVisioForm(FormValidationAction):
     def _answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
         if tracker.get_slot("requested_slot") != slot:
             return {}
-        return {slot: message_text(tracker) or tracker.latest_message.get("text") or ""}
+        text = message_text(tracker) or tracker.latest_message.get("text") or ""
+        if latest_intent(tracker) in QUESTION_INTENTS and not self._fits(tracker, slot, text):
+            return {}  # nothing extracted: the form is rejected and a rule answers the question
+        return {slot: text}
+
+    @staticmethod
+    def _fits(tracker: Tracker, slot: str, text: str) -> bool:
+        """Whether a message classified as a question still reads as an answer to `slot`
+        ("mercredi à 9 h 30" may look like a question about the bus to the classifier)."""
+        if slot == "visio_reason":
+            return True  # free words: "carte grise" is a reason, even if it names a procedure
+        if slot == "visio_operator":
+            return bool(latest_entity(tracker, "operator") or any(
+                logic.operator_choice(text, load_operators())
+            ))  # fmt: skip
+        if slot == "commune_insee":
+            # A button, or a commune's name with at most two words around it ("à Trélon").
+            commune = get_resolver().resolve(text).commune
+            return bool(latest_entity(tracker, "commune_insee")) or (
+                commune is not None
+                and len(normalize(text).split()) <= len(normalize(commune.name).split()) + 2
+            )
+        if slot == "visio_slot":
+            proposals = list(tracker.get_slot("visio_proposals") or [])
+            choice = choose_slot(text, latest_entity(tracker, "slot_token"), proposals)
+            return choice.token is not None or choice.several
+        if slot == "visio_name":
+            return person_name(text) is not None
+        if slot == "visio_contact":
+            return bool(find_email(text)) or find_phone(text).reason != "empty"
+        return False
 
     @staticmethod
     def _stop(tracker: Tracker, slot: str) -> dict[str, Any] | None:
@@ -109,7 +197,10 @@ class ValidateVisioForm(FormValidationAction):
         Done in the validate methods: the SDK returns only the slots they set.
         """
         intent = latest_intent(tracker)
-        if intent == "ask_human":
+        if intent == "ask_human" and not (
+            slot in ANSWERS_HEARD_AS_CALLS
+            and ValidateVisioForm._fits(tracker, slot, message_text(tracker) or "")
+        ):
             return {slot: None, "visio_stop": STOP_HUMAN, "requested_slot": None}
         if intent in STOP_INTENTS and slot != "visio_consent":
             return {slot: None, "visio_stop": STOP_DECLINED, "requested_slot": None}
@@ -184,7 +275,7 @@ class ValidateVisioForm(FormValidationAction):
             dispatcher.utter_message(response="utter_visio_reason_too_short")
         return {"visio_reason": reason}
 
-    def validate_commune_insee(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_commune_insee(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is None:
             return {}
         if (stop := self._stop(tracker, "commune_insee")) is not None:
@@ -197,7 +288,8 @@ class ValidateVisioForm(FormValidationAction):
             problem.slots.clear()  # the form, not `awaiting`, waits for the commune
             send(dispatcher, problem)
             return {"commune_insee": None}
-        proposals = proposals_for(commune.insee, paris_now())
+        operator = tracker.get_slot("visio_operator")
+        proposals = await asyncio.to_thread(proposals_for, commune.insee, operator, paris_now())
         if not proposals:
             return {
                 "commune_insee": commune.insee,
@@ -206,7 +298,7 @@ class ValidateVisioForm(FormValidationAction):
             }
         return {"commune_insee": commune.insee, "visio_proposals": proposals}
 
-    def validate_visio_slot(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
+    async def validate_visio_slot(self, value, dispatcher, tracker, domain) -> dict[str, Any]:
         if value is None:
             return {}
         if (stop := self._stop(tracker, "visio_slot")) is not None:
@@ -214,14 +306,19 @@ class ValidateVisioForm(FormValidationAction):
         proposals = list(tracker.get_slot("visio_proposals") or [])
         if not proposals:
             return {"visio_slot": None, "visio_stop": STOP_NO_SLOT, "requested_slot": None}
-        chosen = logic.pick_slot(str(value), latest_entity(tracker, "slot_token"), proposals)
+        choice = choose_slot(str(value), latest_entity(tracker, "slot_token"), proposals)
+        chosen = choice.token
         if chosen is None:
-            dispatcher.utter_message(response="utter_visio_slot_not_understood")
+            # "mardi" when two Tuesdays are proposed: ask which, the list is shown again.
+            several = "utter_visio_slot_several" if choice.several else None
+            dispatcher.utter_message(response=several or "utter_visio_slot_not_understood")
             return {"visio_slot": None}
         now = paris_now()
-        if slot_of(chosen, now) is None:
+        operator = tracker.get_slot("visio_operator")
+        if await asyncio.to_thread(slot_of, chosen, operator, now) is None:
             dispatcher.utter_message(response="utter_visio_slot_taken")
-            fresh = proposals_for(tracker.get_slot("commune_insee") or "", now)
+            insee = tracker.get_slot("commune_insee") or ""
+            fresh = await asyncio.to_thread(proposals_for, insee, operator, now)
             if not fresh:
                 return {"visio_slot": None, "visio_stop": STOP_NO_SLOT, "requested_slot": None}
             return {"visio_slot": None, "visio_proposals": fresh}
@@ -245,9 +342,7 @@ class ValidateVisioForm(FormValidationAction):
             return {}
         if (stop := self._stop(tracker, "visio_name")) is not None:
             return stop
-        from actions.contact import normalize_name
-
-        name = normalize_name(str(value))
+        name = person_name(str(value))  # not "oui", not a sentence
         if name is None:
             dispatcher.utter_message(response="utter_visio_name_invalid")
         return {"visio_name": name}
@@ -279,16 +374,30 @@ class ActionAskVisioSlot(Action):
 
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         now = paris_now()
+        operator = tracker.get_slot("visio_operator")
         proposals = list(tracker.get_slot("visio_proposals") or [])
         if not proposals:
-            proposals = proposals_for(tracker.get_slot("commune_insee") or "", now)
-        slots = [s for s in (slot_of(t, now, check_taken=False) for t in proposals) if s]
+            insee = tracker.get_slot("commune_insee") or ""
+            proposals = await asyncio.to_thread(proposals_for, insee, operator, now)
+        slots = [s for s in (slot_of(t, operator, now, check_taken=False) for t in proposals) if s]
         if not slots:
             dispatcher.utter_message(response="utter_visio_no_slots")
             return [SlotSet("visio_proposals", []), SlotSet("visio_stop", STOP_NO_SLOT)]
         buttons = [logic.slot_button(slot) for slot in slots]
         dispatcher.utter_message(response="utter_ask_visio_slot", buttons=buttons)
         return [SlotSet("visio_proposals", [slot.token for slot in slots])]
+
+
+class ActionAskVisioConsent(Action):
+    """The CNIL notice before booking, with the retention of reference/policy.yml."""
+
+    def name(self) -> str:
+        return "action_ask_visio_form_visio_consent"
+
+    async def run(self, dispatcher, tracker, domain) -> list[EventType]:
+        retention = get_policy().booking.retention_text
+        dispatcher.utter_message(response="utter_ask_visio_form_visio_consent", retention=retention)
+        return []
 
 
 class ActionSubmitVisio(Action):
@@ -300,21 +409,22 @@ class ActionSubmitVisio(Action):
     async def run(self, dispatcher, tracker, domain) -> list[EventType]:
         stop = tracker.get_slot("visio_stop")
         if stop == STOP_HUMAN:
-            return reset_form() + enter_handoff(dispatcher, tracker, REASON_BOOKING)
+            return reset_form() + await enter_handoff(dispatcher, tracker, REASON_BOOKING)
         if stop == STOP_NO_SLOT:
-            dispatcher.utter_message(response="utter_visio_no_slots")
-            return reset_form()
+            return reset_form() + no_offer(dispatcher, tracker)
         if stop == STOP_DECLINED or not tracker.get_slot("visio_slot"):
             dispatcher.utter_message(response="utter_visio_dropped")
             return reset_form()
         now = paris_now()
-        slot = slot_of(tracker.get_slot("visio_slot"), now, check_taken=False)
-        operator = load_operators().get(tracker.get_slot("visio_operator") or "")
+        operator_id = tracker.get_slot("visio_operator")
+        slot = slot_of(tracker.get_slot("visio_slot"), operator_id, now, check_taken=False)
+        operator = load_operators().get(operator_id or "")
         contact = tracker.get_slot("visio_contact") or ""
         try:
             if slot is None:
                 raise SlotTaken("", now)
-            booking = get_repository().book(
+            booking = await asyncio.to_thread(
+                get_repository().book,
                 slot,
                 operator=operator.id if operator else "",
                 name=tracker.get_slot("visio_name") or "",
@@ -323,17 +433,17 @@ class ActionSubmitVisio(Action):
                 contact_phone=None if "@" in contact else contact,
                 contact_email=contact if "@" in contact else None,
                 commune_insee=tracker.get_slot("commune_insee"),
-                place_label=slot.place.name if slot.place else "",
+                place_label=logic.place_label(slot),  # a bus: with the commune of the visit
                 channel=channel_of(tracker),
                 sender_id=tracker.sender_id,
             )
         except SlotTaken:
             # Someone took it since it was proposed: offer the next ones, keep the rest.
             dispatcher.utter_message(response="utter_visio_slot_taken")
-            fresh = proposals_for(tracker.get_slot("commune_insee") or "", now)
+            insee = tracker.get_slot("commune_insee") or ""
+            fresh = await asyncio.to_thread(proposals_for, insee, operator_id, now)
             if not fresh:
-                dispatcher.utter_message(response="utter_visio_no_slots")
-                return reset_form()
+                return reset_form() + no_offer(dispatcher, tracker)
             return [
                 SlotSet("visio_slot", None),
                 SlotSet("visio_proposals", fresh),
@@ -363,10 +473,8 @@ def _code_in(tracker: Tracker) -> str | None:
 
 
 def _phone_beside(text: str, code: str | None):
-    """The phone number typed next to the code ("AB3 K79 06 12 ..." must not glue 9 to it)."""
-    if code:
-        text = re.sub(rf"{code[:3]}\s*{code[3:]}", " ", text, flags=re.IGNORECASE)
-    return find_phone(text)
+    """The phone number typed next to the code ("AB3-K79 06 12 ..." must not glue 9 to it)."""
+    return find_phone(split_code(text, code)[1])
 
 
 def _say_status(dispatcher: CollectingDispatcher, booking) -> None:
@@ -387,7 +495,7 @@ class ActionCheckBooking(Action):
         code = _code_in(tracker)
         try:
             if code is None:
-                bookings = repo.bookings_of(tracker.sender_id)
+                bookings = await asyncio.to_thread(repo.bookings_of, tracker.sender_id)
                 if not bookings:
                     dispatcher.utter_message(response="utter_booking_ask_code")
                     return [SlotSet("awaiting", AWAIT_CODE_STATUS)]
@@ -397,7 +505,7 @@ class ActionCheckBooking(Action):
             if tracker.get_slot("awaiting") == AWAIT_CODE_CANCEL:
                 # The code alone, answering "Quel rendez-vous voulez-vous annuler ?".
                 return await ActionCancelBooking().run(dispatcher, tracker, domain)
-            booking = repo.by_code(code)
+            booking = await asyncio.to_thread(repo.by_code, code)
             phone = _phone_beside(message_text(tracker), code)
             proof = booking is not None and (
                 booking.sender_id == tracker.sender_id
@@ -427,14 +535,17 @@ class ActionCancelBooking(Action):
         text = message_text(tracker)
         try:
             if code is None:
-                bookings = repo.bookings_of(tracker.sender_id)
+                bookings = await asyncio.to_thread(repo.bookings_of, tracker.sender_id)
                 if not bookings:
                     dispatcher.utter_message(response="utter_booking_ask_code_cancel")
                     return [SlotSet("awaiting", AWAIT_CODE_CANCEL)]
                 buttons = [
                     {
-                        "title": f"{format_code(b.code)} : "
-                        + logic.booking_params(b.code, b.place_label, b.slot_start)["date"],
+                        "title": wording(
+                            "utter_booking_cancel_button",
+                            code=format_code(b.code),
+                            date=logic.booking_params(b.code, b.place_label, b.slot_start)["date"],
+                        ),
                         "payload": f'/cancel_booking{{"booking_code": "{b.code}"}}',
                     }
                     for b in bookings[:5]
@@ -442,7 +553,8 @@ class ActionCancelBooking(Action):
                 dispatcher.utter_message(response="utter_booking_which_to_cancel", buttons=buttons)
                 return []
             phone = _phone_beside(text, code)
-            booking = repo.cancel(
+            booking = await asyncio.to_thread(
+                repo.cancel,
                 code,
                 sender_id=tracker.sender_id,
                 channel=channel_of(tracker),
@@ -466,8 +578,41 @@ class ActionCancelBooking(Action):
         return [SlotSet("booking_code", None), SlotSet("awaiting", None)]
 
 
+WEB_CHANNELS = frozenset({"rest", "socketio"})
+"""Channels that cannot reach the person the day before (no output, or an open page only)."""
+
+
+def visit_key(visit) -> str:
+    """What `reminder_visit` holds: the visit, as "tour|insee|YYYY-MM-DD"."""
+    return f"{visit.tour_id}|{visit.insee}|{visit.date.isoformat()}"
+
+
+def visit_params(visit) -> dict[str, str]:
+    """The fill of the responses that tell a visit (reminders, the web's choice)."""
+    return {
+        "commune": visit.commune,
+        "date": logic.format_date_fr(visit.date),
+        "hours": hours_text(visit),
+        "place": visit.place,
+        "phone": visit.tour.phone,
+    }
+
+
+def visit_payload(visit, params: dict[str, str]) -> dict[str, Any]:
+    """A "prévenez-moi" reminder's payload: what it says, and the visit it is about (so
+    handoff/reminders.py attaches its .ics and sends a notice if staff cancel it)."""
+    return {
+        "response": day_response("utter_reminder_bus", visit.day_confirmed),
+        "params": params,
+        "visit": {"tour": visit.tour_id, "insee": visit.insee, "date": visit.date.isoformat()},
+    }
+
+
 class ActionRemindBus(Action):
-    """ "Prévenez-moi quand le bus passe à Trélon": a reminder the day before the visit."""
+    """ "Prévenez-moi quand le bus passe à Trélon": a reminder the day before the visit.
+
+    On the website (REST, socket.io) nothing can reach the person the day before: the visit is
+    told and `reminder_visit` set, and reminder_form asks how (actions/reminders.py)."""
 
     def name(self) -> str:
         return "action_remind_bus"
@@ -483,13 +628,7 @@ class ActionRemindBus(Action):
             dispatcher.utter_message(response="utter_remind_bus_no_visit", commune=commune.name)
             return [SlotSet("commune_insee", commune.insee)]
         visit = visits[0]
-        params = {
-            "commune": commune.name,
-            "date": logic.format_date_fr(visit.date),
-            "hours": hours_text(visit),
-            "place": visit.place,
-            "phone": visit.tour.phone,
-        }
+        params = {**visit_params(visit), "commune": commune.name}
         sure = visit.day_confirmed  # a planned day is reminded "à confirmer" (issue 15)
         due = logic.day_before(visit.opens_at, now)
         if due is None:
@@ -497,14 +636,24 @@ class ActionRemindBus(Action):
                 response=day_response("utter_remind_bus_too_soon", sure), **params
             )
             return [SlotSet("commune_insee", commune.insee)]
+        if channel_of(tracker) in WEB_CHANNELS:
+            dispatcher.utter_message(
+                response=day_response("utter_remind_bus_web_visit", sure), **params
+            )
+            return [
+                SlotSet("commune_insee", commune.insee),
+                SlotSet("reminder_visit", visit_key(visit)),
+                FollowupAction("reminder_form"),
+            ]
         try:
-            get_repository().add_reminder(
+            await asyncio.to_thread(
+                get_repository().add_reminder,
                 due_at=due,
                 channel=channel_of(tracker),
                 recipient=tracker.sender_id,
                 sender_id=tracker.sender_id,
                 kind="bus_visit",
-                payload={"response": day_response("utter_reminder_bus", sure), "params": params},
+                payload=visit_payload(visit, params),
             )
         except (StoreError, SQLAlchemyError, ValueError):
             logger.exception("could not store the bus reminder")
@@ -524,7 +673,9 @@ class ActionDeliverReminder(Action):
         import json
 
         value = tracker.get_slot("reminder_id")
-        reminder = get_repository().get_reminder(int(value)) if value else None
+        reminder = None
+        if value:
+            reminder = await asyncio.to_thread(get_repository().get_reminder, int(value))
         if reminder is not None:
             payload = json.loads(reminder.payload or "{}")
             if payload.get("response"):

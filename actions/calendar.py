@@ -6,13 +6,13 @@ from typing import Any
 
 from rasa_sdk import Action, Tracker
 
-from actions import calendar_answers as answers
-from actions.clock import paris_now
-from actions.commune_spans import resolve_in_sentence
-from actions.communes import Commune
-from actions.dates_fr import parse_date_fr
-from actions.dispatch import latest_entity, message_text, send
-from actions.tours import get_calendar
+from actions.dispatch import latest_entity, latest_entity_typed, message_text, send
+from franceservices.calendar import answers as answers
+from franceservices.calendar.tours import get_calendar
+from franceservices.dates.clock import paris_now
+from franceservices.dates.french_dates import parse_date_fr
+from franceservices.places.commune_spans import resolve_in_sentence
+from franceservices.places.communes import Commune
 
 AWAIT_BUS = "commune_for_bus"
 AWAIT_DESK = "commune_for_desk"
@@ -26,7 +26,7 @@ def commune_from_message(tracker: Tracker) -> tuple[Commune | None, Any]:
     common words as places ("du bus": Bus, Pas-de-Calais).
     """
     commune, resolution = answers.find_commune(
-        [latest_entity(tracker, "commune") or ""], latest_entity(tracker, "commune_insee")
+        [latest_entity_typed(tracker, "commune") or ""], latest_entity(tracker, "commune_insee")
     )
     if commune is not None:
         return commune, resolution

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.replies import Answer
+from franceservices.replies import Answer
 
 
 def send(dispatcher: CollectingDispatcher, answer: Answer) -> list[dict[str, Any]]:
@@ -26,6 +26,24 @@ def latest_entity(tracker: Tracker, name: str) -> str | None:
         if e.get("entity") == name and e.get("value")
     ]
     return str(values[0]) if values else None
+
+
+def latest_entity_typed(tracker: Tracker, name: str) -> str | None:
+    """The words of the first entity `name` of the latest message as the person typed them.
+
+    Rasa's EntitySynonymMapper rewrites the value to the training data's casing ("avesnes"
+    becomes "Avesnes"); a question quoting the person's words quotes the text. The value when
+    the entity has no position (a button payload).
+    """
+    text = tracker.latest_message.get("text") or ""
+    for entity in tracker.latest_message.get("entities", []):
+        if entity.get("entity") != name or not entity.get("value"):
+            continue
+        start, end = entity.get("start"), entity.get("end")
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+            return text[start:end]
+        return str(entity["value"])
+    return None
 
 
 def message_text(tracker: Tracker) -> str:

@@ -1,13 +1,14 @@
-"""Actions about the documents to bring (thin: logic in documents_answers)."""
+"""Actions about the documents to bring (thin: logic in franceservices/documents/answers.py)."""
 
 from __future__ import annotations
 
 from rasa_sdk import Action
 
-from actions import documents_answers as answers
-from actions.clock import paris_today
 from actions.dispatch import channel_of, latest_entity, message_text, send
-from actions.procedures_catalogue import channel_for, load_catalogue
+from franceservices.dates.clock import paris_today
+from franceservices.documents import answers as answers
+from franceservices.documents.loader import load_catalogue
+from franceservices.documents.render import channel_for
 
 QUESTION_ENTITIES = ("situation", "for_whom", "need")
 

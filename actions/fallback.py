@@ -9,9 +9,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.calendar import answer_for_commune
-from actions.commune_spans import resolve_in_sentence
-from actions.conversation import consecutive_fallbacks
 from actions.dispatch import message_text, send
+from franceservices.conversation import consecutive_fallbacks
+from franceservices.places.commune_spans import resolve_in_sentence
 
 # A message this short that names a commune is taken as the commune, even when NLU hesitated
 # ("Tourcoing", "a wignehies svp"): people often answer with the name alone.

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from rasa_sdk import Action
 
-from actions import calendar_answers, documents_answers
 from actions.calendar import AWAIT_BUS, commune_or_problem
-from actions.clock import paris_now
 from actions.dispatch import channel_of, send
-from actions.procedures_catalogue import channel_for, load_catalogue
-from actions.tours import get_calendar
+from franceservices.calendar import answers as calendar_answers
+from franceservices.calendar.tours import get_calendar
+from franceservices.dates.clock import paris_now
+from franceservices.documents import answers as documents_answers
+from franceservices.documents.loader import load_catalogue
+from franceservices.documents.render import channel_for
 
 
 class ActionAnswerWhere(Action):

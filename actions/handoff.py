@@ -1,6 +1,6 @@
 """Handoff to a human agent: the agents' queue during opening hours, a call-back otherwise.
 
-Thin actions; the summary and the opening-hours rule are in `actions/handoff_logic.py`, the
+Thin actions; the summary and the opening-hours rule are in `franceservices/handoff_rules.py`, the
 queue is the store's `handoff_requests` table, which the agents' API (`handoff/app.py`) reads.
 While an agent has the conversation, Rasa does not answer (`ConversationPaused`); the agent
 hands it back through the API (`ConversationResumed`). See docs/handoff.md.
@@ -8,6 +8,7 @@ hands it back through the API (`ConversationResumed`). See docs/handoff.md.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -16,30 +17,23 @@ from rasa_sdk.events import ConversationPaused, EventType, FollowupAction, SlotS
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions import handoff_logic
-from actions.calendar_answers import desk_params, desk_status, find_commune
-from actions.clock import paris_now
-from actions.contact import find_email, find_phone
 from actions.dispatch import channel_of, message_text
-from store import Repository, StoreError
+from actions.services import get_repository
+from franceservices import handoff_rules as handoff_logic
+from franceservices.booking.contact import find_email
+from franceservices.calendar.answers import desk_params, desk_status, find_commune
+from franceservices.dates.clock import paris_now
+from franceservices.policy import get_policy
+from franceservices.text.phones import find_phone
+from store import StoreError
 from store.models import CALLBACK
 
 logger = logging.getLogger(__name__)
-
-_repository: Repository | None = None
 
 STOP_INTENTS = frozenset({"deny", "goodbye"})
 REASON_ASKED = "La personne demande à parler à quelqu'un."
 REASON_FALLBACK = "Le robot n'a pas compris la personne deux fois de suite."
 REASON_BOOKING = "La personne veut finir sa demande de rendez-vous avec quelqu'un."
-
-
-def get_repository() -> Repository:
-    """The store, created on first use (no database connection at import; tests replace it)."""
-    global _repository
-    if _repository is None:
-        _repository = Repository()
-    return _repository
 
 
 def latest_intent(tracker: Tracker) -> str:
@@ -68,15 +62,16 @@ def summary_of(tracker: Tracker, reason: str) -> str:
     )
 
 
-def enter_handoff(
+async def enter_handoff(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
 ) -> list[EventType]:
     """Queue the person for an agent (open hours) or ask for a call-back number (closed).
 
     Returns the events: `ConversationPaused` when queued, the call-back form otherwise.
+    The store is called in a worker thread (actions/services.py).
     """
     try:
-        already = get_repository().open_handoff(tracker.sender_id)
+        already = await asyncio.to_thread(get_repository().open_handoff, tracker.sender_id)
     except (StoreError, SQLAlchemyError):
         logger.exception("could not read the open request of %s", tracker.sender_id)
         dispatcher.utter_message(response="utter_handoff_unavailable")
@@ -93,7 +88,8 @@ def enter_handoff(
     now = paris_now()
     if handoff_logic.agents_available(desks, now):
         try:
-            request = get_repository().add_handoff(
+            request = await asyncio.to_thread(
+                get_repository().add_handoff,
                 sender_id=tracker.sender_id,
                 channel=channel_of(tracker),
                 summary=summary_of(tracker, reason),
@@ -121,7 +117,10 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         reason = REASON_FALLBACK if tracker.get_slot("fallback_offered") else REASON_ASKED
-        return [SlotSet("fallback_offered", None), *enter_handoff(dispatcher, tracker, reason)]
+        return [
+            SlotSet("fallback_offered", None),
+            *await enter_handoff(dispatcher, tracker, reason),
+        ]
 
 
 class ValidateCallbackForm(FormValidationAction):
@@ -164,6 +163,22 @@ class ValidateCallbackForm(FormValidationAction):
         return {"callback_contact": None}
 
 
+class ActionAskCallbackContact(Action):
+    """Ask for the call-back number, with the retention of reference/policy.yml."""
+
+    def name(self) -> str:
+        return "action_ask_callback_form_callback_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        retention = get_policy().booking.retention_text
+        dispatcher.utter_message(
+            response="utter_ask_callback_form_callback_contact", retention=retention
+        )
+        return []
+
+
 class ActionSubmitCallback(Action):
     """Store the call-back request, or say how to call if the person said no."""
 
@@ -180,11 +195,13 @@ class ActionSubmitCallback(Action):
             return reset
         reason = tracker.get_slot("handoff_reason") or REASON_ASKED
         email = contact if "@" in contact else None
+        repo = get_repository()
         try:
-            if get_repository().open_handoff(tracker.sender_id) is not None:
+            if await asyncio.to_thread(repo.open_handoff, tracker.sender_id) is not None:
                 dispatcher.utter_message(response="utter_callback_already_stored")
                 return reset
-            get_repository().add_handoff(
+            await asyncio.to_thread(
+                repo.add_handoff,
                 sender_id=tracker.sender_id,
                 channel=channel_of(tracker),
                 summary=summary_of(tracker, reason),

@@ -17,9 +17,9 @@ import time
 from collections.abc import Callable
 from functools import partial
 
-from actions.clock import PARIS
-from actions.communes import load_communes
-from actions.tours import load_tours
+from franceservices.calendar.tours import load_tours
+from franceservices.dates.clock import PARIS
+from franceservices.places.communes import load_communes
 
 
 def _percentiles(samples_ns: list[int]) -> tuple[float, float, float]:

@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.communes import get_resolver  # noqa: E402
+from franceservices.places.commune_resolver import get_resolver  # noqa: E402
 
 SPELLINGS = ROOT / "tests" / "unit" / "commune_spellings.csv"
 EXTRA = [

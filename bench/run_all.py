@@ -4,8 +4,10 @@
 2. Training time of our pipeline and of Rasa's default pipeline, on the same data.
 3. For each trained model: REST round-trip latency one conversation at a time and with 10 at
    once, and the Rasa server's peak memory (bench_rest), on basic, calendar and documents messages.
+4. Calendar questions' REST round trip of this tree against the code before issue 13's work,
+   both stacks on our trained model, in the same run (rest_vs_baseline: ratio, target 1.10).
 
-Usage: python -m bench.run_all [--skip-default] [--messages 200]
+Usage: python -m bench.run_all [--skip-default] [--skip-baseline] [--messages 200]
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import bench_rest
+from bench import bench_rest, rest_vs_baseline
 from scripts.env import PROJECT_DIR, assistant_env
 
 RESULTS = PROJECT_DIR / "bench" / "results.json"
@@ -51,6 +53,7 @@ def in_process() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-default", action="store_true")
+    parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--messages", type=int, default=200)
     args = parser.parse_args()
     report: dict = {"machine": {"cores": os.cpu_count()}, "in_process": in_process()}
@@ -67,6 +70,10 @@ def main() -> None:
                 result = bench_rest.run(model, args.messages, 10, kind)
                 report[f"rest_{label}_{kind}"] = result
                 print(json.dumps({label: result}, ensure_ascii=False), flush=True)
+        if not args.skip_baseline:
+            result = rest_vs_baseline.run(rest_vs_baseline.BASELINE, models["ours"], args.messages)
+            report["rest_calendar_vs_baseline"] = result
+            print(json.dumps({"vs_baseline": result}, ensure_ascii=False), flush=True)
         if "default" in models:
             ours, default = report["rest_ours_basics"], report["rest_default_basics"]
             report["ratio_ours_over_default"] = {

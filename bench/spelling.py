@@ -1,7 +1,8 @@
 """Score the commune span matcher over the labelled spelling set (tests/spelling/*.csv).
 
 Run: `.venv/bin/python -m bench.spelling [--show]`. Each sentence is resolved as the calendar
-action resolves a message (`actions.commune_spans.resolve_in_sentence`) and counted as:
+action resolves a message
+(`franceservices.places.commune_spans.resolve_in_sentence`) and counted as:
 - right: the expected commune found, "ambiguous" asked, or "none" and no Nord commune found;
 - asked: the expected commune is among the candidates of an ambiguous answer (a button away);
 - missed: no commune found where one was expected (the person is asked to retype it);
@@ -21,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from actions.commune_spans import resolve_in_sentence  # noqa: E402
+from franceservices.places.commune_spans import resolve_in_sentence  # noqa: E402
 
 SPELLING_DIR = ROOT / "tests" / "spelling"
 TARGET_RIGHT = 0.97

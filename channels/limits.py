@@ -35,7 +35,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from actions.message_checks import MAX_MESSAGE_CHARS, MESSAGE_TOO_LONG
+from franceservices.message_checks import MAX_MESSAGE_CHARS, MESSAGE_TOO_LONG
 
 MAX_SENDER_CHARS = 128
 SENDER_PATTERN = re.compile(rf"[A-Za-z0-9_.:\-]{{1,{MAX_SENDER_CHARS}}}")

@@ -16,7 +16,9 @@ What it adds to Rasa 3.6's connector:
   is only sent when it is marked as an agent's reply (`agent_reply: true` in the response's
   metadata or custom payload), with the HUMAN_AGENT tag (allowed up to 7 days); anything else is
   not sent, logged and kept in the `channel_messenger_unsent` table for staff;
-- sending uses the Graph API with aiohttp (non-blocking) and retries transient failures.
+- sending uses the Graph API with aiohttp (non-blocking) and retries transient failures;
+- no PSID (the person's Messenger id) is written to the logs, only `log_tag("psid", psid)`, a
+  salted hash (channels.log_tags).
 
 The input and output channels are both named `facebook` (webhook /webhooks/facebook/webhook).
 Settings: credentials.yml keys, or else environment variables (see `MessengerConfig`).
@@ -44,6 +46,7 @@ from sanic.response import HTTPResponse
 
 from channels.delivery import DeliveryResult, RetryPolicy, post_with_retry
 from channels.limits import screen_length
+from channels.log_tags import log_tag
 from channels.store import ChannelStore, get_store, utcnow
 
 logger = logging.getLogger(__name__)
@@ -307,7 +310,9 @@ class MessengerOutput(OutputChannel):
                 reason = UNSENT_OUTSIDE_AGENT_WINDOW
             else:
                 reason = UNSENT_OUTSIDE_WINDOW
-            logger.warning("Messenger: message to %s not sent (%s), recorded", psid, reason)
+            logger.warning(
+                "Messenger: message to %s not sent (%s), recorded", log_tag("psid", psid), reason
+            )
             await asyncio.to_thread(self.store.record_unsent, psid, reason, body)
             return None
 
@@ -316,7 +321,7 @@ class MessengerOutput(OutputChannel):
             policy=self.config.retry,
             json=body,
             params={"access_token": self.config.page_access_token},
-            what=f"Messenger message to {psid}",
+            what=f"Messenger message to {log_tag('psid', psid)}",
         )
         if not result.ok:
             await asyncio.to_thread(
@@ -476,4 +481,6 @@ class SecureMessengerInput(InputChannel):
                 UserMessage(text, output, psid, input_channel=self.name(), metadata=metadata)
             )
         except Exception:
-            logger.exception("Messenger: error while handling a message from %s", psid)
+            logger.exception(
+                "Messenger: error while handling a message from %s", log_tag("psid", psid)
+            )

@@ -68,7 +68,7 @@ class LimitedRestInput(RestInput):
         if not self.limits.web_allows(sender, address):
             logger.warning("REST: conversation %s or address %s over the limit", sender, address)
             return response.json(
-                [{"recipient_id": sender, "text": texts.WEB_RATE_LIMITED}], status=429
+                [{"recipient_id": sender, "text": texts.web_rate_limited()}], status=429
             )
         return None
 
@@ -79,6 +79,7 @@ class LimitedRestInput(RestInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
+        texts.web_rate_limited()  # domain.yml read now, at start, not by a request handler
 
         @webhook.middleware("request")
         async def check(request: Request) -> HTTPResponse | None:

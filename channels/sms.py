@@ -24,11 +24,8 @@ Settings: credentials.yml keys, or else environment variables (see `TwilioConfig
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
-import re
-import secrets
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -45,6 +42,7 @@ from twilio.request_validator import RequestValidator
 from channels import texts
 from channels.delivery import DeliveryResult, RetryPolicy, post_with_retry
 from channels.limits import Limits, limits_from_env, screen_length
+from channels.log_tags import log_tag
 from channels.sms_format import (
     choices_line,
     keyword,
@@ -53,6 +51,7 @@ from channels.sms_format import (
     split_for_sms,
 )
 from channels.store import ChannelStore, get_store
+from franceservices.text.phones import to_e164
 
 logger = logging.getLogger(__name__)
 
@@ -82,40 +81,17 @@ async def _shielded(coro: Awaitable[Any]) -> None:
     await asyncio.shield(task)
 
 
-# Secret of this process for `phone_tag`: a plain hash of a phone number is reversed by trying
-# the few hundred million numbers there are.
-_TAG_SALT = secrets.token_bytes(16)
-
-
 def phone_tag(phone: str | None) -> str:
-    """What the logs say instead of a phone number: "n:" and 8 hex digits of a salted hash.
+    """What the logs say instead of a phone number: "n:" and 8 hex digits (channels.log_tags).
 
-    The same number gets the same tag within one process (lines of one flood can be followed);
-    it cannot be turned back into the number.
+    The number is normalised first, so "06 12 ..." and "+33612..." get the same tag.
     """
-    digest = hashlib.sha256(_TAG_SALT + normalise_phone(phone).encode("utf-8")).hexdigest()
-    return f"n:{digest[:8]}"
+    return log_tag("n", to_e164(phone))
 
 
 def form_parameters(body: bytes) -> RequestParameters:
     """The form Twilio posted, every field kept, the empty ones too (they are signed)."""
     return RequestParameters(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
-
-
-def normalise_phone(phone: str | None) -> str:
-    """A phone number in E.164 form, as Twilio sends it: "06 12 34 56 78" -> "+33612345678".
-
-    Numbers already in international form keep their country code; French national numbers
-    (10 digits starting with 0) get +33.
-    """
-    if not phone:
-        return ""
-    compact = re.sub(r"[\s.\-()]", "", phone.strip())
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    if re.fullmatch(r"0\d{9}", compact):
-        compact = "+33" + compact[1:]
-    return compact
 
 
 def is_opted_out(phone: str, database_url: str | None = None) -> bool:
@@ -124,7 +100,7 @@ def is_opted_out(phone: str, database_url: str | None = None) -> bool:
     For the reminders feature and any other sender of SMS. `database_url` defaults to
     CHANNELS_DATABASE_URL, then DATABASE_URL (the tracker store's database).
     """
-    return get_store(database_url).is_opted_out(normalise_phone(phone))
+    return get_store(database_url).is_opted_out(to_e164(phone))
 
 
 def _env(name: str) -> str | None:
@@ -398,7 +374,7 @@ class SecureTwilioInput(InputChannel):
                     self.signed_url(request),
                 )
                 return response.text("invalid signature", status=403)
-            phone = normalise_phone(form.get("From"))
+            phone = to_e164(form.get("From"))
             if not phone:
                 return response.text("missing From", status=400)
             if self._already_seen(form.get("MessageSid")):

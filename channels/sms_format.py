@@ -22,17 +22,12 @@ The length rule (what one answer may cost):
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from channels import texts
+from franceservices.text.gsm7 import GSM7_EXTENSION, is_gsm7, strip_accent
+from franceservices.text.normalize import fold
 
 MAX_SEGMENTS = 3
-
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 GSM7_SINGLE, GSM7_CONCAT = 160, 153
 UCS2_SINGLE, UCS2_CONCAT = 70, 67
@@ -70,16 +65,8 @@ _CHOICE_REPLY = re.compile(
 )
 
 
-def is_gsm7(text: str) -> bool:
-    """True when every character is in the GSM-7 alphabet (basic or extension table)."""
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
-
-
 def _fold_char(ch: str) -> str:
-    if ch in GSM7_BASIC or ch in GSM7_EXTENSION:
-        return ch
-    stripped = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
-    return stripped if stripped and is_gsm7(stripped) else ch
+    return ch if is_gsm7(ch) else strip_accent(ch) or ch
 
 
 def normalise_for_sms(text: str, fold_accents: bool = False) -> str:
@@ -202,7 +189,4 @@ def keyword(text: str | None) -> str:
     if not text:
         return ""
     stripped = text.strip().rstrip(".!").strip()
-    folded = "".join(
-        c for c in unicodedata.normalize("NFD", stripped) if not unicodedata.combining(c)
-    )
-    return re.sub(r"\s+", " ", folded).upper()
+    return re.sub(r"\s+", " ", fold(stripped)).upper()

@@ -22,17 +22,14 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g, render_template
 
-from console.labels import channel_label
+from console.labels import booking_status, channel_label
+from franceservices.dates.clock import utc_now
 from store.db import get_engine
 from store.repository import Repository
 
 log = logging.getLogger(__name__)
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(tz=dt.timezone.utc)
 
 
 def default_config() -> dict[str, Any]:
@@ -67,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         LOCKOUT_ATTEMPTS=5,  # per (name, client address)
         LOCKOUT_ADDRESS_ATTEMPTS=20,  # per client address, whatever the names
         LOCKOUT_MINUTES=15,
-        CLOCK=_utc_now,
+        CLOCK=utc_now,
         ZONE=PARIS,
         RELAY=None,
         SCRYPT_N=None,
@@ -87,9 +84,34 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
         app.config["RELAY"] = default_relay(app.config)
 
-    from console import admin, auth, bookings, browse, dashboard, queue, security, teach
+    from console import (
+        admin,
+        auth,
+        bookings,
+        browse,
+        calendar,
+        calendar_import,
+        dashboard,
+        freshness,
+        queue,
+        security,
+        teach,
+        visio,
+    )
 
-    for module in (auth, queue, browse, bookings, teach, dashboard, admin):
+    for module in (
+        auth,
+        queue,
+        browse,
+        bookings,
+        calendar,
+        calendar_import,
+        visio,
+        teach,
+        dashboard,
+        freshness,
+        admin,
+    ):
         app.register_blueprint(module.bp)
 
     app.before_request(security.load_user)
@@ -98,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals["min_reason"] = browse.MIN_REASON_LENGTH
     app.jinja_env.filters["paris"] = _paris_filter(app)
     app.jinja_env.filters["channel"] = channel_label
+    app.jinja_env.filters["booking_status"] = booking_status
 
     @app.after_request
     def _headers(response: Any) -> Any:

@@ -28,7 +28,7 @@ IGNORED_INTENTS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny"})
 def commune_names() -> dict[str, str]:
     """INSEE code -> name, from the reference data (empty if it cannot be read)."""
     try:
-        from actions.communes import load_communes
+        from franceservices.places.communes import load_communes
 
         return {c.insee: c.name for c in load_communes().all()}
     except Exception:  # noqa: BLE001 - the dashboard still works with codes

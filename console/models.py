@@ -1,10 +1,10 @@
 """The console's own tables: accounts, sessions, login failures, audit log, teach items,
-conversation index.
+conversation index, model versions and their publications.
 
 They live in the shared database next to Rasa's `events` table and the store's tables, created by
-the store's Alembic revisions `0003_console` and `0004_console_sessions`. A separate `MetaData`,
-so `store.cli`'s autogenerate (which looks at `store.models.metadata` only) never proposes to
-drop them.
+the store's Alembic revisions `0003_console`, `0004_console_sessions` and
+`0005_model_versions`. A separate `MetaData`, so `store.cli`'s autogenerate (which looks at
+`store.models.metadata` only) never proposes to drop them.
 
 `console_conversations` is a summary of the tracker store, one row per conversation, kept up to
 date incrementally from Rasa's `events` table (`console.conversations.refresh_index`): the list
@@ -124,4 +124,40 @@ state = Table(
     metadata,
     Column("key", String(40), primary_key=True),
     Column("value", String(255), nullable=False),
+)
+
+# One row per candidate model prepared from the console ("Préparer une nouvelle version",
+# console/versions.py): its training job's progress, the model file, the gates' verdict and the
+# scores beside the model in service (`report`, JSON). Kept after publication and rollback.
+model_versions = Table(
+    "console_model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    # queued -> training -> testing -> ready | failed
+    Column("status", String(12), nullable=False),
+    Column("step", String(255), nullable=False, default=""),
+    Column("pid", Integer),
+    Column("examples", Integer, nullable=False, default=0),
+    Column("path", String(500)),
+    Column("sha256", String(64)),
+    Column("gates_passed", Boolean),
+    Column("report", Text, nullable=False, default="{}"),
+    Column("finished_at", UTCDateTime),
+)
+
+# Every change of the model the Rasa servers pull (console/model_server.py serves the last row's
+# file): publications and rollbacks, who and when. `version_id` is None for the model delivered
+# in models/ (the one served before any publication).
+model_publications = Table(
+    "console_model_publications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(10), nullable=False),
+    Column("version_id", Integer),
+    Column("path", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False),
 )

@@ -24,9 +24,9 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, inspect, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from actions.contact import format_phone_fr, normalize_phone
 from channels.store import messenger_contact, messenger_unsent, sms_state
 from console import conversations, models
+from franceservices.text.phones import format_phone_fr, normalize_phone
 from handoff.messages import agent_messages
 from store.models import Booking, HandoffRequest, Reminder, SlotClaim
 from store.repository import Repository

@@ -4,12 +4,20 @@ Candidates are found by `conversations.refresh_index`: NLU fallback, a confidenc
 or the last message before a person asked for a human. The export is a Rasa NLU training file
 (`version: "3.1"`) for review before the next training; messages holding personal data are left
 out (they must not end up in training data).
+
+Admins also prepare, publish and roll back model versions from `/teach/versions` (issue 17): the
+labelled messages become the learned data set (console/learned.py), a background job trains and
+tests a candidate (console/trainer.py), and publishing makes every Rasa server pull it from the
+model server (console/model_server.py); see console/versions.py and docs/console.md.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +39,7 @@ from flask import (
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from console import conversations, models
+from console import conversations, learned, models, versions
 from console.masking import mask
 from console.security import admin_required, audit, engine, login_required
 
@@ -146,3 +154,120 @@ def export() -> Any:
         mimetype="application/x-yaml",
         headers={"Content-Disposition": "attachment; filename=nlu_console.yml"},
     )
+
+
+# -- model versions (admin) -------------------------------------------------------------------
+
+DONE = ("prepared", "busy", "published", "not_publishable", "rolled_back", "no_previous")
+
+
+def training_settings() -> versions.TrainingSettings:
+    """The training settings: `MODEL_TRAINING` in the app's config, else the environment's."""
+    return current_app.config.get("MODEL_TRAINING") or versions.TrainingSettings.from_env()
+
+
+def start_job(version_id: int, settings: versions.TrainingSettings) -> int:
+    """Start the training job as its own low-priority process; returns its pid.
+
+    `nice -n 19` execs Python, so the pid is the job's own: the page can tell a dead job.
+    """
+    directory = settings.version_dir(version_id)
+    env = {
+        **os.environ,
+        **settings.to_env(),
+        "DATABASE_URL": current_app.config["DATABASE_URL"],
+        "PYTHONPATH": str(versions.PROJECT_DIR),
+    }
+    with open(directory / "job.log", "ab") as log:
+        proc = subprocess.Popen(
+            ["nice", "-n", "19", sys.executable, "-m", "console.trainer", str(version_id)],
+            cwd=versions.PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+    return proc.pid
+
+
+@bp.route("/teach/versions")
+@admin_required
+def versions_page() -> Any:
+    settings = training_settings()
+    moment = current_app.config["CLOCK"]()
+    with engine().begin() as conn:
+        running = versions.running_version(conn, moment)
+    with engine().connect() as conn:
+        data = learned.learned_set(conn)
+        served = versions.served_model(conn, settings.delivered_dir)
+        previous = versions.previous_model(conn, settings.delivered_dir)
+        rows = versions.list_versions(conn)
+        history = versions.publications(conn)
+    candidate = next((row for row in rows if row.status == "ready"), None)
+    return render_template(
+        "versions.html",
+        data=data,
+        running=running,
+        served=served,
+        previous=previous,
+        candidate=candidate,
+        report=versions.report_of(candidate) if candidate is not None else {},
+        publishable=versions.publishable(candidate),
+        rows=rows,
+        history=history,
+        done=request.args.get("done") if request.args.get("done") in DONE else None,
+    )
+
+
+@bp.route("/teach/versions/prepare", methods=["POST"])
+@admin_required
+def prepare() -> Any:
+    settings = training_settings()
+    moment = current_app.config["CLOCK"]()
+    with engine().begin() as conn:
+        if versions.running_version(conn, moment) is not None:
+            return redirect(url_for("teach.versions_page", done="busy"))
+        data = learned.learned_set(conn)
+        version_id = versions.create_version(
+            conn, g.user["username"], moment, examples=len(data.examples)
+        )
+    directory = settings.version_dir(version_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "nlu_learned.yml").write_text(data.to_yaml(), encoding="utf-8")
+    pid = start_job(version_id, settings)
+    with engine().begin() as conn:
+        versions.update_version(conn, version_id, pid=pid)
+    audit(
+        "model_prepare",
+        target=str(version_id),
+        detail=json.dumps({"examples": len(data.examples), "refused": len(data.refused)}),
+    )
+    return redirect(url_for("teach.versions_page", done="prepared"))
+
+
+@bp.route("/teach/versions/<int:version_id>/publish", methods=["POST"])
+@admin_required
+def publish(version_id: int) -> Any:
+    moment = current_app.config["CLOCK"]()
+    try:
+        with engine().begin() as conn:
+            model = versions.publish(conn, version_id, g.user["username"], moment)
+    except versions.NotPublishable:
+        return redirect(url_for("teach.versions_page", done="not_publishable"))
+    audit("model_publish", target=str(version_id), detail=json.dumps({"sha256": model.sha256}))
+    return redirect(url_for("teach.versions_page", done="published"))
+
+
+@bp.route("/teach/versions/rollback", methods=["POST"])
+@admin_required
+def rollback() -> Any:
+    settings = training_settings()
+    moment = current_app.config["CLOCK"]()
+    try:
+        with engine().begin() as conn:
+            model = versions.rollback(conn, g.user["username"], moment, settings.delivered_dir)
+    except versions.NotPublishable:
+        return redirect(url_for("teach.versions_page", done="no_previous"))
+    audit(
+        "model_rollback",
+        target=str(model.version_id or model.path.name),
+        detail=json.dumps({"sha256": model.sha256}),
+    )
+    return redirect(url_for("teach.versions_page", done="rolled_back"))

@@ -22,6 +22,7 @@ import json
 import logging
 import os
 import time
+from functools import cache
 from pathlib import Path
 
 import aiohttp
@@ -42,7 +43,12 @@ def apology_text(domain_file: Path = PROJECT_DIR / "domain.yml") -> str:
     return f"{APOLOGY_START} {human_contact(domain_file)}"
 
 
-DEFAULT_APOLOGY = apology_text()
+@cache
+def default_apology() -> str:
+    """The project's apology (`apology_text`), read from domain.yml on first call, not at import."""
+    return apology_text()
+
+
 PASSED_HEADERS = ("Content-Type", "Content-Encoding")
 
 logger = logging.getLogger("action_guard")
@@ -59,7 +65,7 @@ def domain_has_response(name: str, domain_file: Path = PROJECT_DIR / "domain.yml
 
 def apology_payload(use_response: bool) -> dict:
     """A valid action server result: no events, one message."""
-    message = {"response": RESPONSE_NAME} if use_response else {"text": DEFAULT_APOLOGY}
+    message = {"response": RESPONSE_NAME} if use_response else {"text": default_apology()}
     return {"events": [], "responses": [message]}
 
 

@@ -24,7 +24,7 @@ from rasa.core.channels.channel import UserMessage
 from sanic import Blueprint
 
 from channels.rest import LimitedRestInput
-from deploy.action_guard import DEFAULT_APOLOGY
+from deploy.action_guard import default_apology
 from webchat.socketio_channel import RestrictedSocketIOInput
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 
 def guarded(on_new_message: Handler) -> Handler:
     """`on_new_message` that turns an exception into a logged error and an apology."""
+
+    apology = default_apology()  # read when the channel starts, not in the handler
 
     async def handle(message: UserMessage) -> None:
         try:
@@ -46,7 +48,7 @@ def guarded(on_new_message: Handler) -> Handler:
                 message.sender_id, type(error).__name__, str(error).splitlines()[0][:300],
             )  # fmt: skip
             try:
-                await message.output_channel.send_text_message(message.sender_id, DEFAULT_APOLOGY)
+                await message.output_channel.send_text_message(message.sender_id, apology)
             except Exception:  # noqa: BLE001
                 logger.exception("could not send the apology to %s", message.sender_id)
 

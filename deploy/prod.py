@@ -6,7 +6,9 @@ Starts, on 127.0.0.1 only, and in this order:
   the store's migrations (`python -m store.cli upgrade` against PostgreSQL)
   the action server, and its guard (deploy/action_guard.py: an apology within 4 s, not silence)
   two Rasa servers on the same model, tracker store and lock store (var/prod/endpoints.yml)
-  nginx on one port in front of them: /webhooks/ and /socket.io/ only, body limit, rate limit.
+  the chat page server (webchat/server.py): the visits' .ics files of "ajouter à mon agenda"
+  nginx on one port in front of them: /webhooks/, /socket.io/ and GET /agenda/ only, body limit,
+  rate limit.
 
     python -m deploy.prod up          # start, supervise (a dead server is restarted), Ctrl-C stops
     python -m deploy.prod init        # only create the PostgreSQL cluster and the secrets
@@ -70,6 +72,8 @@ class ProdConfig:
     agent_api_port: int = 5076
     console_port: int = 5090
     console_http_port: int = 8001
+    web_port: int = 5085
+    model_server_port: int = 5081
     pg_port: int = 55433
     redis_port: int = 6380
     body_limit: str = "16k"
@@ -90,6 +94,8 @@ class ProdConfig:
             "PROD_AGENT_API_PORT": ("agent_api_port", int),
             "PROD_CONSOLE_PORT": ("console_port", int),
             "PROD_CONSOLE_HTTP_PORT": ("console_http_port", int),
+            "PROD_WEB_PORT": ("web_port", int),
+            "PROD_MODEL_SERVER_PORT": ("model_server_port", int),
             "PROD_PG_PORT": ("pg_port", int),
             "PROD_REDIS_PORT": ("redis_port", int),
             "PROD_BODY_LIMIT": ("body_limit", str),
@@ -114,6 +120,8 @@ class ProdConfig:
             agent_api_port=free_port(),
             console_port=free_port(),
             console_http_port=free_port(),
+            web_port=free_port(),
+            model_server_port=free_port(),
             pg_port=free_port(),
             redis_port=free_port(),
             **overrides,
@@ -214,6 +222,7 @@ def render_nginx(cfg: ProdConfig) -> str:
         "HTTP_PORT": str(cfg.http_port),
         "CONSOLE_HTTP_PORT": str(cfg.console_http_port),
         "CONSOLE_PORT": str(cfg.console_port),
+        "WEB_PORT": str(cfg.web_port),
         "BODY_LIMIT": cfg.body_limit,
         "RATE": str(cfg.rate_per_second),
         "BURST": str(cfg.burst),
@@ -276,6 +285,15 @@ class ProdStack(Stack):
                 "RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in cfg.rasa_ports),
                 "AGENT_API_PORT": str(cfg.agent_api_port),
                 "CONSOLE_PORT": str(cfg.console_port),
+                # The chat page server, on loopback: nginx serves its /agenda/ (the .ics of
+                # "ajouter à mon agenda"), and the assistant's links start with nginx's address
+                # (actions/reminders.py; set WEB_PUBLIC_URL to the public https address).
+                "WEB_PORT": str(cfg.web_port),
+                "BIND_HOST": "127.0.0.1",
+                "WEB_PUBLIC_URL": env.get("WEB_PUBLIC_URL") or cfg.public_url,
+                # The model server both Rasa servers pull from (deploy/endpoints.prod.yml).
+                "MODEL_SERVER_PORT": str(cfg.model_server_port),
+                "MODEL_SERVER_URL": f"http://127.0.0.1:{cfg.model_server_port}/models/current",
                 "CONSOLE_SECRET_KEY": secret(cfg, "console_secret_key", env),
             }
         )
@@ -416,6 +434,12 @@ class ProdStack(Stack):
         self._spawn("console", console_command(self.cfg.console_port), extra_env=self.console_env)
         self._wait(f"http://127.0.0.1:{self.cfg.console_port}/login", "console", timeout)
 
+    def start_web(self, timeout: float = 60) -> None:
+        """The chat page server (webchat/server.py), on loopback; nginx serves its GET /agenda/
+        only (the visits' .ics files the assistant links to on the website)."""
+        self._spawn("web", [str(BIN / "python"), "-m", "webchat.server"])
+        self._wait(f"http://127.0.0.1:{self.cfg.web_port}/", "web", timeout)
+
     def rasa_names(self) -> list[str]:
         return [f"rasa-{i + 1}" for i in range(len(self.cfg.rasa_ports))]
 
@@ -471,12 +495,14 @@ class ProdStack(Stack):
             self.start_redis()
             self.migrate()
             self.start_actions()
+            self.start_model_server()
             for index in range(len(self.cfg.rasa_ports)):
                 self.start_rasa(index)
             for index in range(len(self.cfg.rasa_ports)):
                 self.wait_rasa(index, timeout)
             self.start_handoff()
             self.start_console()
+            self.start_web()
             self.start_nginx()
         except Exception:
             self.stop()
@@ -500,7 +526,8 @@ class ProdStack(Stack):
 
     def stop(self) -> None:
         """Front to back: nginx, Rasa, actions, then Redis and PostgreSQL (fast shutdown)."""
-        order = ["nginx", "console", "handoff", *self.rasa_names(), "guard", "actions", "redis"]
+        back = ["models", "guard", "actions", "redis"]
+        order = ["nginx", "web", "console", "handoff", *self.rasa_names(), *back]
         for name in order:
             proc = self.processes.get(name)
             if proc is not None and proc.poll() is None:
@@ -527,6 +554,8 @@ def supervise(stack: ProdStack, restart_after: float = 2.0) -> None:
         "nginx": stack.start_nginx,
         "handoff": stack.start_handoff,
         "console": stack.start_console,
+        "web": stack.start_web,
+        "models": stack.start_model_server,
     }
     while True:
         time.sleep(1)
@@ -587,6 +616,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Ready.\n  Public entry (nginx): {cfg.public_url}\n"
             f"    REST:      POST {cfg.public_url}/webhooks/rest/webhook\n"
             f"    socket.io: {cfg.public_url}/socket.io/\n"
+            f"    agenda:    GET {cfg.public_url}/agenda/<tour>/<insee>/<YYYY-MM-DD>.ics\n"
             f"  Staff console (nginx): {cfg.console_url}"
             " (first admin: python -m console.cli create-admin NAME)\n"
             f"  Rasa servers: {', '.join(f'127.0.0.1:{p}' for p in cfg.rasa_ports)}"

@@ -13,6 +13,7 @@ import os
 
 from aiohttp import web
 
+from franceservices.calendar.tours import get_calendar
 from handoff.app import create_app
 from handoff.auth import load_tokens
 from handoff.delivery import RasaDelivery
@@ -21,6 +22,7 @@ from handoff.rasa_api import RasaClient
 from handoff.rasa_run import jwt_secret
 from handoff.reminders import ReminderSender
 from store import Repository
+from store.calendar_overlay import install as install_calendar_overlay
 
 
 async def serve() -> None:
@@ -40,7 +42,10 @@ async def serve() -> None:
     await site.start()
     logging.info("agents' API on port %s", port)
     stop = asyncio.Event()
-    sender = ReminderSender(repo, deliver, is_up=rasa.is_up)
+    # Reminders and cancellation notices read the calendar the assistant tells: tours.yml plus
+    # the staff's changes in the database (store/calendar_overlay.py).
+    install_calendar_overlay()
+    sender = ReminderSender(repo, deliver, is_up=rasa.is_up, calendar=get_calendar)
     interval = float(env.get("REMINDER_INTERVAL_SECONDS", "30"))
     try:
         await sender.loop(interval, stop)

@@ -35,9 +35,9 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy import select
 
-from actions.booking_logic import slot_from_token
-from actions.clock import to_paris
-from actions.visio_slots import find_slot
+from franceservices.booking.rules import slot_from_token
+from franceservices.booking.visio_slots import find_slot
+from franceservices.dates.clock import to_paris
 from handoff import booking_changes
 from handoff.auth import ROLE_SERVICE, Caller, authenticate
 from handoff.rasa_api import RasaError

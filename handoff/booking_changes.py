@@ -14,8 +14,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from actions.booking_codes import format_code
-from actions.booking_logic import booking_params, day_before
+from franceservices.booking.codes import format_code
+from franceservices.booking.rules import booking_params, day_before
 from store.models import (
     BOOKING_CANCELLED,
     BOOKING_CONFIRMED,

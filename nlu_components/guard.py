@@ -4,7 +4,7 @@ An empty message, one made only of emoji or punctuation, or one far too long is 
 intent with full confidence (`empty_message`, `no_words`, `message_too_long`), so the dialogue
 answers it politely instead of guessing. A message that is only a booking code ("AB3 K7P", the
 answer to "Quel est le code ?") becomes `check_booking` with the code as entity; the action then
-checks or cancels, whichever was asked. The rules live in actions/message_checks.py.
+checks or cancels, whichever was asked. The rules live in franceservices/message_checks.py.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from actions.message_checks import (
+from franceservices.message_checks import (
     BOOKING_CODE,
     MAX_MESSAGE_CHARS,
     bare_booking_code,

@@ -19,15 +19,17 @@ from scripts.validate_data import validate_all
 def warm_up() -> None:
     """Build the caches now (the resolver's index takes about half a second) so that the first
     person to write does not wait for them."""
-    from actions.communes import get_resolver
-    from actions.desks import load_desks
-    from actions.procedures_catalogue import load_catalogue
-    from actions.tours import get_calendar
+    from franceservices.booking.offer import get_offer
+    from franceservices.calendar.tours import get_calendar
+    from franceservices.documents.loader import load_catalogue
+    from franceservices.places.commune_resolver import get_resolver
+    from franceservices.places.desks import load_desks
 
     get_resolver().resolve("Trélon")
     load_desks()
     load_catalogue()
     get_calendar()
+    get_offer()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,6 +42,13 @@ def main(argv: list[str] | None = None) -> int:
             print(error, file=sys.stderr)
         print("The action server did not start: fix the reference data above.", file=sys.stderr)
         return 1
+    # The calendar the assistant tells = tours.yml + the staff's changes in the database.
+    from store.calendar_overlay import install
+    from store.visio_offer import install as install_visio_offer
+
+    install()
+    # The visio offer the assistant proposes = visio_offer.yml or the staff's latest version.
+    install_visio_offer()
     warm_up()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Listen on the configured interface only (rasa-sdk defaults to every interface).

@@ -7,7 +7,7 @@ Run by `make check-sources` and `make test` (`.venv/bin/python -m scripts.check_
 
 The exit code is 0 when the file loads, whatever the report says (ageing is expected, it is a
 to-do list, not a failure), and 1 when the file is malformed (each problem printed as
-`file:line: reason`). The age logic lives in `actions.procedures_catalogue.is_older_than`.
+`file:line: reason`). The age logic lives in `franceservices.documents.freshness.is_older_than`.
 """
 
 from __future__ import annotations
@@ -17,15 +17,11 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from actions.clock import paris_today
-from actions.data_errors import DataErrors, DataFileError
-from actions.procedures_catalogue import (
-    DEFAULT_PROCEDURES_PATH,
-    REVIEW_AFTER_MONTHS,
-    link_problems,
-    parse_catalogue,
-    stale_cases,
-)
+from franceservices.data_errors import DataErrors, DataFileError
+from franceservices.dates.clock import paris_today
+from franceservices.documents.freshness import link_problems, stale_cases
+from franceservices.documents.loader import DEFAULT_PROCEDURES_PATH, parse_catalogue
+from franceservices.policy import get_policy
 
 
 def report(path: Path, today: dt.date) -> tuple[int, list[str]]:
@@ -38,9 +34,9 @@ def report(path: Path, today: dt.date) -> tuple[int, list[str]]:
         return 1, [str(exc)]
     lines = []
     stale = stale_cases(catalogue, today)
+    months = get_policy().links.review_after_months
     lines.append(
-        f"{len(stale)} case(s) checked more than {REVIEW_AFTER_MONTHS} months before "
-        f"{today.isoformat()}:"
+        f"{len(stale)} case(s) checked more than {months} months before {today.isoformat()}:"
     )
     for case in stale:
         lines.append(

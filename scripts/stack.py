@@ -107,9 +107,17 @@ class Stack:
             console_env["AGENT_API_TOKEN"] = token
             service = f"console:{hash_token(token)}:{ROLE_SERVICE}"
             env["AGENT_TOKENS"] = ",".join(filter(None, [env.get("AGENT_TOKENS"), service]))
+        # The model server every Rasa server pulls its model from (endpoints.yml `models:`,
+        # console/model_server.py): the last model published from the console, or this one.
+        model = model or latest_model()
+        env.setdefault("MODEL_SERVER_PORT", "5080")
+        env.setdefault(
+            "MODEL_SERVER_URL", f"http://127.0.0.1:{env['MODEL_SERVER_PORT']}/models/current"
+        )
+        env.setdefault("MODEL_DELIVERED_DIR", str(Path(model).resolve()))
         return cls(
             env=env,
-            model=model or latest_model(),
+            model=model,
             log_dir=log_dir,
             with_web=with_web,
             console_env=console_env,
@@ -156,6 +164,12 @@ class Stack:
         if migrate.returncode != 0:
             raise RuntimeError(f"database migration failed:\n{migrate.stdout}{migrate.stderr}")
         credentials = effective_credentials(self.env, self.log_dir / "credentials.yml")
+        # Before Rasa: with a `models:` endpoint Rasa loads its model from there at start.
+        try:
+            self.start_model_server(timeout)
+        except BaseException:
+            self.stop()
+            raise
         self._spawn(
             "actions",
             [str(BIN / "python"), "-m", "scripts.action_server", "--port", self.env["ACTION_PORT"]],
@@ -210,6 +224,16 @@ class Stack:
         except BaseException:  # also Ctrl-C during start-up: never leave a process behind
             self.stop()
             raise
+
+    def start_model_server(self, timeout: float = 60.0) -> None:
+        """Start the model server (on loopback only) and wait until it answers."""
+        port = self.env["MODEL_SERVER_PORT"]
+        self._spawn(
+            "models",
+            [str(BIN / "python"), "-m", "console.model_server", "--host", "127.0.0.1",
+             "--port", port],
+        )  # fmt: skip
+        self._wait(f"http://127.0.0.1:{port}/health", "models", timeout)
 
     def _wait(self, url: str, name: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout

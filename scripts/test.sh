@@ -20,8 +20,8 @@ quiet() {
 }
 
 step "lint (ruff)"
-"$VENV/bin/ruff" check actions scripts tests webchat bench channels store nlu_components console handoff deploy
-"$VENV/bin/ruff" format --check actions scripts tests webchat bench channels store nlu_components console handoff deploy
+"$VENV/bin/ruff" check franceservices actions scripts tests webchat bench channels store nlu_components console handoff deploy rasa_patches
+"$VENV/bin/ruff" format --check franceservices actions scripts tests webchat bench channels store nlu_components console handoff deploy rasa_patches
 
 step "reference data"
 "$PY" -m scripts.validate_data
@@ -42,6 +42,11 @@ step "NLU on the held-out test set"
 rm -rf results/nlu
 quiet nlu "$RASA" test nlu --nlu tests/nlu_test.yml --model models --out results/nlu --no-plot
 "$PY" -m scripts.check_nlu_scores results/nlu
+
+step "NLU on the SMS-style held-out test set"
+rm -rf results/nlu_sms
+quiet nlu_sms "$RASA" test nlu --nlu tests/nlu_test_sms.yml --model models --out results/nlu_sms --no-plot
+"$PY" -m scripts.check_nlu_scores results/nlu_sms
 
 step "dialogue test stories"
 quiet core "$RASA" test core --stories tests/test_stories.yml --model models --out results/core \

@@ -20,4 +20,5 @@ fi
 npm ci --no-audit --no-fund --loglevel=error
 
 "$VENV/bin/python" -m tests.browser.with_stack -- \
-  node --test --test-concurrency=1 tests/browser/widget.test.mjs tests/browser/console.test.mjs
+  node --test --test-concurrency=1 tests/browser/widget.test.mjs tests/browser/console.test.mjs \
+    tests/browser/calendar.test.mjs tests/browser/visio.test.mjs

@@ -10,8 +10,12 @@ loads at run time):
   departements.csv (`OutsideFrance.from_csv`);
 - france_services_nord.csv (`DeskRepository.from_csv`);
 - tours.yml (`load_tours`, which also checks every commune against communes_nord.csv);
-- procedures.yml (`actions.procedures_catalogue.load_catalogue()`) and operators.yml
-  (`actions.visio_slots.parse_operators()`).
+- procedures.yml (`franceservices.documents.loader.load_catalogue()`), operators.yml
+  (`franceservices.booking.operators.parse_operators()`) and policy.yml
+  (`franceservices.policy.load_policy()`), name_words.yml
+  (`franceservices.booking.names.load_name_words`) and reminder_ways.yml
+  (`franceservices.booking.reminder_ways.load_reminder_ways`); visio_offer.yml
+  (`franceservices.booking.offer_file.load_offer`, against the desks and the tours).
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from actions.data_errors import DataErrors, DataFileError
-from actions.paths import PROJECT_DIR, REFERENCE_DIR
+from franceservices.data_errors import DataErrors, DataFileError
+from franceservices.paths import PROJECT_DIR, REFERENCE_DIR
 
 
 def _collect(path: Path, load: Callable[[], Any], errors: list[DataFileError]) -> Any:
@@ -47,9 +51,9 @@ def validate_all(reference_dir: Path | None = None) -> list[DataFileError]:
 
 
 def _validate(reference_dir: Path | None) -> tuple[list[DataFileError], dict[str, Any]]:
-    from actions import communes as communes_module
-    from actions import desks as desks_module
-    from actions.tours import load_tours
+    from franceservices.calendar.tours import load_tours
+    from franceservices.places import communes as communes_module
+    from franceservices.places import desks as desks_module
 
     ref = Path(reference_dir) if reference_dir is not None else REFERENCE_DIR
     errors: list[DataFileError] = []
@@ -75,20 +79,43 @@ def _validate(reference_dir: Path | None) -> tuple[list[DataFileError], dict[str
         errors.append(DataFileError(tours_path, None, reason))
     else:
         calendar = _collect(tours_path, lambda: load_tours(tours_path, communes), errors)
-    errors.extend(_validate_procedures(ref))
+    errors.extend(_validate_yaml_files(ref))
+    errors.extend(_validate_offer(ref, desks, calendar))
     return errors, {"communes": communes, "desks": desks, "calendar": calendar}
 
 
-def _validate_procedures(ref: Path) -> list[DataFileError]:
-    """Validate procedures.yml (documents to bring) and operators.yml (visio operators)."""
-    from actions.procedures_catalogue import load_catalogue
-    from actions.visio_slots import parse_operators
+def _validate_yaml_files(ref: Path) -> list[DataFileError]:
+    """Validate procedures.yml (documents to bring), operators.yml (visio operators),
+    policy.yml (the service's policy numbers), name_words.yml (the booking form's name check) and
+    reminder_ways.yml (the words of each way of being told, reminder_form)."""
+    from franceservices.booking.names import load_name_words
+    from franceservices.booking.operators import parse_operators
+    from franceservices.booking.reminder_ways import load_reminder_ways
+    from franceservices.documents.loader import load_catalogue
+    from franceservices.policy import load_policy
 
     errors: list[DataFileError] = []
     procedures = ref / "procedures.yml"
     _collect(procedures, lambda: load_catalogue(procedures), errors)
     operators = ref / "operators.yml"
     _collect(operators, lambda: parse_operators(operators), errors)
+    policy = ref / "policy.yml"
+    _collect(policy, lambda: load_policy(policy), errors)
+    name_words = ref / "name_words.yml"
+    _collect(name_words, lambda: load_name_words(name_words), errors)
+    reminder_ways = ref / "reminder_ways.yml"
+    _collect(reminder_ways, lambda: load_reminder_ways(reminder_ways), errors)
+    return errors
+
+
+def _validate_offer(ref: Path, desks: Any, calendar: Any) -> list[DataFileError]:
+    """Validate visio_offer.yml against the desks and the tours just loaded (None when invalid)."""
+    from franceservices.booking.offer_file import load_offer
+
+    errors: list[DataFileError] = []
+    offer_path = ref / "visio_offer.yml"
+    tours = set(calendar.tours) if calendar is not None else None
+    _collect(offer_path, lambda: load_offer(offer_path, desks=desks, tour_ids=tours), errors)
     return errors
 
 

@@ -2,7 +2,7 @@
 
 Every timestamp is stored in UTC without a zone (`UTCDateTime`), identically on SQLite (which has
 no time zone type) and PostgreSQL, and comes back as an aware UTC datetime. Convert with
-`actions.clock.to_paris` to show it.
+`franceservices.dates.clock.to_paris` to show it.
 
 Why `slot_claims` and not a unique (place, slot_start) on `bookings`: a cancelled or refused
 booking stays in `bookings` (the agent and the person can still look it up), yet its slot must be
@@ -214,3 +214,43 @@ class Reminder(Base):
         Index("ix_reminders_status_due", "status", "due_at"),
         Index("ix_reminders_booking", "booking_id"),
     )
+
+
+class CalendarChangeRow(Base):
+    """A change staff made to the tour calendar in the console (see calendar/changes.py).
+
+    The calendar the assistant tells is `reference/tours.yml` with every change not undone applied
+    in `id` order. `kind` and `payload` (JSON) are `Change.kind` and `Change.payload()`; `why` is
+    the agent's own words for the audit. An undone change stays, with who undid it and when.
+    """
+
+    __tablename__ = "calendar_changes"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    created_by = Column(String(80), nullable=False)
+    kind = Column(String(20), nullable=False)
+    payload = Column(Text, nullable=False)
+    why = Column(Text, nullable=False, default="")
+    undone_at = Column(UTCDateTime)
+    undone_by = Column(String(80))
+
+    __table_args__ = (CheckConstraint("(undone_at IS NULL) = (undone_by IS NULL)", name="undone"),)
+
+
+class VisioOfferVersion(Base):
+    """A version of the visio offer saved in the console (issue 18).
+
+    The offer in use is the latest version's `document` (JSON: the shape of
+    `reference/visio_offer.yml`), validated like the file before it is saved; with no version,
+    the file's offer. `why` is the agent's own words for the audit; a revert saves an older
+    document again as a new version, so the history is never rewritten.
+    """
+
+    __tablename__ = "visio_offer_versions"
+
+    id = Column(Integer, primary_key=True)
+    created_at = Column(UTCDateTime, nullable=False)
+    created_by = Column(String(80), nullable=False)
+    why = Column(Text, nullable=False, default="")
+    document = Column(Text, nullable=False)

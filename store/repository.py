@@ -28,8 +28,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from actions.booking_codes import new_code, parse_code
-from actions.contact import normalize_email, normalize_phone
+from franceservices.booking.codes import new_code, parse_code
+from franceservices.booking.contact import normalize_email
+from franceservices.dates.clock import utc_now
+from franceservices.text.phones import normalize_phone
 from store.db import get_engine, session_factory
 from store.models import (
     ACTIVE_STATUSES,
@@ -102,15 +104,11 @@ class NotFound(StoreError):
 
 
 class SlotLike(Protocol):
-    """What `book` needs from a slot (`actions.visio_slots.Slot` fits)."""
+    """What `book` needs from a slot (`franceservices.booking.visio_slots.Slot` fits)."""
 
     place_key: str
     start: dt.datetime
     end: dt.datetime
-
-
-def _utc_now() -> dt.datetime:
-    return dt.datetime.now(tz=UTC)
 
 
 def _aware(moment: dt.datetime, what: str) -> dt.datetime:
@@ -139,7 +137,7 @@ class Repository:
     def __init__(
         self,
         engine: Engine | None = None,
-        clock: Callable[[], dt.datetime] = _utc_now,
+        clock: Callable[[], dt.datetime] = utc_now,
         code_factory: Callable[[], str] = new_code,
     ) -> None:
         self._engine = engine
@@ -272,7 +270,7 @@ class Repository:
         """(place_key, start) of every held slot of these booths starting in [start, end).
 
         Starts are aware UTC datetimes; they compare equal to the same instant in Paris time, so
-        the set can be given as is to `actions.visio_slots.propose_slots(taken=...)`.
+        the set can be given as is to `franceservices.booking.visio_slots.propose_slots(taken=...)`.
         """
         keys = list(dict.fromkeys(place_keys))
         if not keys:

@@ -19,6 +19,7 @@ STACK_PORTS = (
     "WEB_PORT",
     "AGENT_API_PORT",
     "CONSOLE_PORT",
+    "MODEL_SERVER_PORT",
 )
 
 
@@ -48,4 +49,7 @@ def stack_urls(ports: dict[str, str]) -> dict[str, str]:
         "RASA_PUBLIC_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{ports['GUARD_PORT']}/webhook",
         "AGENT_API_URL": f"http://127.0.0.1:{ports['AGENT_API_PORT']}",
+        "MODEL_SERVER_URL": f"http://127.0.0.1:{ports['MODEL_SERVER_PORT']}/models/current",
+        # The chat page server, where the assistant's "ajouter à mon agenda" links point.
+        "WEB_PUBLIC_URL": f"http://127.0.0.1:{ports['WEB_PORT']}",
     }

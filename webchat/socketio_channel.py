@@ -199,6 +199,7 @@ class RestrictedSocketIOInput(SocketIOInput):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The socket.io server and its event handlers (same events as Rasa's channel)."""
+        rate_limited = texts.web_rate_limited()  # domain.yml read at start, not in a handler
         origins = list(self.cors_allowed_origins)
         # A list makes python-engineio answer 400 to a handshake from any other Origin.
         sio = AsyncServer(
@@ -274,7 +275,7 @@ class RestrictedSocketIOInput(SocketIOInput):
                 logger.warning("socket.io: session %s or %s over the limit", sender_id, address)
                 await sio.emit(
                     self.bot_message_evt,
-                    {"text": texts.WEB_RATE_LIMITED},
+                    {"text": rate_limited},
                     room=sid,
                     namespace=self.namespace,
                 )

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from scripts.stack import Stack
+from scripts.stack import Stack, free_port
 from tests.ports import free_ports, stack_urls
+from tests.seed import seed_visio_offer
 
 
 def stack_overrides(tmp: Path) -> dict[str, str]:
@@ -24,10 +25,46 @@ def stack_overrides(tmp: Path) -> dict[str, str]:
     return overrides
 
 
+class Inbox:
+    """What a local SMTP server (aiosmtpd) received: the e-mail reminders of the stack."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def mail_server():
+    """A real SMTP server on a free local port; the stack's SMTP_* settings point to it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def smtp_overrides(controller) -> dict[str, str]:
+    return {
+        "SMTP_HOST": controller.hostname,
+        "SMTP_PORT": str(controller.port),
+        "SMTP_FROM": "ne-pas-repondre@franceservices.lenord.fr",
+        "SMTP_STARTTLS": "",
+        "SMTP_USER": "",
+        "SMTP_PASSWORD": "",
+    }
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory, mail_server):
     tmp = tmp_path_factory.mktemp("stack")
-    running = Stack.create(stack_overrides(tmp), log_dir=tmp / "logs")
+    overrides = {**stack_overrides(tmp), **smtp_overrides(mail_server[0])}
+    seed_visio_offer(overrides["DATABASE_URL"])
+    running = Stack.create(overrides, log_dir=tmp / "logs")
     running.start()
     yield running
     running.stop()

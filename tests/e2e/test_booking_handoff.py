@@ -21,6 +21,7 @@ from store import Repository
 from store.db import make_engine
 from store.models import UTC
 from tests.e2e.conftest import Conversation
+from tests.seed import seed_visio_offer
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +44,7 @@ def agent_stack(tmp_path_factory):
     }
     overrides["GUARD_PORT"] = str(free_port())  # Rasa -> guard -> action server
     overrides["RASA_URL"] = f"http://127.0.0.1:{overrides['RASA_PORT']}"
+    seed_visio_offer(overrides["DATABASE_URL"])
     running = Stack.create(overrides, log_dir=tmp / "logs", with_web=False)
     running.start()
     yield running
@@ -84,6 +86,8 @@ def book(person: Conversation) -> str:
     proposals = person.say("Trélon")
     buttons = [b for m in proposals for b in m.get("buttons", [])]
     assert buttons, proposals
+    # only the offer's slots: the CAF is on the Avesnois bus only (seed_visio_offer)
+    assert all('"slot_token":"bus:avesnois@' in b["payload"] for b in buttons), buttons
     consent = person.say_text(buttons[0]["payload"])
     assert "1 mois après le rendez-vous" in consent
     assert "nom" in person.say_text("/affirm")
@@ -206,3 +210,17 @@ def test_typed_commands_neither_unpause_nor_restart(agent_stack):
     assert slots["visio_reason"] == "ma prime d'activité"
     kinds = [e["event"] for e in rasa_tracker(agent_stack, other.sender)["events"]]
     assert kinds.count("session_started") == 1, kinds
+
+
+def test_an_organisation_the_offer_lacks_gets_a_phone_and_a_call_back(agent_stack):
+    """Issue 18: no advisor of the impôts anywhere in the offer: no slot is invented; the
+    nearest France Services' phone, then the call-back question."""
+    person = Conversation(agent_stack)
+    assert "quelques mots" in person.say_text("je voudrais un rendez-vous en visio avec les impôts")
+    assert "commune" in person.say_text("ma taxe foncière")
+    answer = person.say("Trélon")
+    assert not [b for m in answer for b in m.get("buttons", []) if "slot_token" in b["payload"]]
+    text = "\n".join(m.get("text", "") for m in answer)
+    assert "pas vous proposer de rendez-vous en visio avec les Finances publiques" in text
+    assert "Appelez France services" in text and "rappelle" in text, text
+    assert repository(agent_stack).bookings_of(person.sender) == []

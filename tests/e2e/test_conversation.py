@@ -60,7 +60,7 @@ def test_the_conversation_is_stored_in_the_sql_tracker_store(stack, conversation
 
 
 def test_a_booking_code_typed_alone_is_understood(conversation):
-    from actions.booking_codes import format_code, new_code
+    from franceservices.booking.codes import format_code, new_code
 
     assert "code" in conversation.say_text("où en est mon rendez-vous ?")
     # An unknown code: the same polite answer as someone else's (codes cannot be probed).
@@ -119,7 +119,9 @@ def test_a_flooding_conversation_gets_a_polite_answer(conversation):
         statuses.append(answer.status_code)
     assert statuses[:20] == [200] * 20
     assert statuses[20] == 429
-    assert answer.json() == [{"recipient_id": conversation.sender, "text": texts.WEB_RATE_LIMITED}]
+    assert answer.json() == [
+        {"recipient_id": conversation.sender, "text": texts.web_rate_limited()}
+    ]
 
 
 def test_no_user_text_in_the_logs(stack, conversation):

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import requests
 
+from franceservices.calendar.ics import visit_path
+from franceservices.calendar.tours import get_calendar
+from franceservices.dates.clock import paris_now
 from tests.prod.conftest import Person
 
 
@@ -27,7 +30,7 @@ def test_rest_answers_through_nginx(prod):
 def test_only_loopback_listens(prod):
     cfg = prod.cfg
     ports = [cfg.http_port, cfg.console_http_port, *cfg.rasa_ports, cfg.action_port,
-             cfg.guard_port, cfg.agent_api_port, cfg.console_port, cfg.pg_port,
+             cfg.guard_port, cfg.agent_api_port, cfg.console_port, cfg.web_port, cfg.pg_port,
              cfg.redis_port]  # fmt: skip
     for port in ports:
         addresses = listening_addresses(port)
@@ -76,3 +79,16 @@ def test_the_staff_console_is_served_by_nginx_and_shows_nothing_logged_out(prod)
     agents = f"http://127.0.0.1:{prod.cfg.agent_api_port}"
     assert requests.get(f"{agents}/health", timeout=5).status_code == 200
     assert requests.get(f"{agents}/queue", timeout=5).status_code == 401
+
+
+def test_an_agenda_link_is_served_through_nginx(prod):
+    """ "Ajouter à mon agenda": the link the assistant gives (WEB_PUBLIC_URL, nginx's entry)
+    answers the visit's .ics from the chat page server; GET only, its other pages not public."""
+    (visit,) = get_calendar().next_visits("59601", paris_now(), 1, include_cancelled=False)
+    link = prod.env["WEB_PUBLIC_URL"] + visit_path(visit.tour_id, visit.insee, visit.date)
+    assert link.startswith(prod.cfg.public_url)
+    answer = requests.get(link, timeout=10)
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"].startswith("text/calendar")
+    assert requests.post(link, timeout=10).status_code == 403
+    assert requests.get(f"{prod.cfg.public_url}/widget.js", timeout=5).status_code == 404

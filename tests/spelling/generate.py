@@ -16,7 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from actions.communes import load_communes, normalize
+from franceservices.places.communes import load_communes
+from franceservices.text.normalize import normalize
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -181,7 +182,8 @@ def _without_nord_commune(rng: random.Random, nord_names: set[str]) -> list[tupl
     of one ("peronne": Péronne-en-Mélantois), is left out: the assistant prefers the Nord there
     by design, so its label would be a matter of opinion.
     """
-    from actions.communes import allowed_typos, damerau_levenshtein, load_outside
+    from franceservices.places.communes import load_outside
+    from franceservices.text.typos import allowed_typos, damerau_levenshtein
 
     rows = [(sentence, "none", "no commune") for sentence in NO_COMMUNE]
     places = [p for p in load_outside().places if p.department in ("62", "02", "80")]

@@ -195,7 +195,7 @@ def rendered(message: dict, channel: str) -> str:
     from rasa.shared.core.domain import Domain
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from actions.paths import PROJECT_DIR
+    from franceservices.paths import PROJECT_DIR
 
     domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
     own = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
@@ -229,9 +229,9 @@ def test_next_visit_of_a_planned_day_by_sms_and_on_the_web():
 
 def _stop_reminded_later(confirmed: bool):
     """A stop whose next visit is after tomorrow (so a reminder is stored), by day status."""
-    from actions.booking_logic import day_before
-    from actions.clock import paris_now
-    from actions.tours import get_calendar
+    from franceservices.booking.rules import day_before
+    from franceservices.calendar.tours import get_calendar
+    from franceservices.dates.clock import paris_now
 
     now, calendar = paris_now(), get_calendar()
     for stop in calendar.stops():
@@ -246,7 +246,7 @@ def _remind_then_deliver(repo, stop, channel):
     import json
 
     from actions.booking import ActionDeliverReminder, ActionRemindBus
-    from actions.clock import paris_now
+    from franceservices.dates.clock import paris_now
 
     said = f'/inform_commune{{"commune_insee": "{stop.insee}"}}'
     button = [{"entity": "commune_insee", "value": stop.insee}]
@@ -278,8 +278,19 @@ def test_reminder_of_a_planned_day_says_it_is_to_be_confirmed(repo):
 
 def test_reminder_of_a_published_day_is_worded_as_before(repo):
     stop, visit = _stop_reminded_later(confirmed=True)
-    set_responses, _, responses, messages = _remind_then_deliver(repo, stop, "rest")
+    # Messenger keeps the reminder in the conversation (the web asks how: test_web_reminders.py).
+    set_responses, _, responses, messages = _remind_then_deliver(repo, stop, "facebook")
     assert set_responses == ["utter_remind_bus_set"] and responses == ["utter_reminder_bus"]
     text = rendered(messages[0], "rest")
     assert text.startswith(f"Rappel : le bus France Services passe à {stop.commune} demain, ")
     assert "confirmer" not in text and f"Lieu : {visit.place}." in text
+
+
+def test_the_ambiguity_question_repeats_the_words_as_typed():
+    # Rasa's EntitySynonymMapper gives the training data's casing ("Avesnes") as the value; the
+    # question quotes what the person typed.
+    text = "quand passe le bus à avesnes"
+    entities = [{"entity": "commune", "value": "Avesnes", "start": 21, "end": 28}]
+    _, messages, _ = run(ActionShowNextVisit(), tracker(text, "ask_bus_visit", entities))
+    assert messages[0]["response"] == "utter_calendar_commune_ambiguous"
+    assert messages[0]["query"] == "avesnes"

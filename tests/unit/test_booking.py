@@ -12,7 +12,6 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import booking_logic as logic
 from actions.booking import (
     FORM_SLOTS,
     ActionAskVisioSlot,
@@ -24,8 +23,13 @@ from actions.booking import (
     ValidateVisioForm,
     proposals_for,
 )
-from actions.clock import PARIS, paris_now
-from actions.visio_slots import Slot, find_slot, load_operators, parse_slot_token
+from franceservices.booking import rules as logic
+from franceservices.booking.operators import load_operators
+from franceservices.booking.visio_slots import Slot, find_slot, parse_slot_token
+from franceservices.dates.clock import PARIS, paris_now
+
+pytestmark = pytest.mark.usefixtures("caf_on_the_avesnois_bus")
+"""The CAF on the Avesnois bus (tests/unit/conftest.py): the shipped offer has no organisation."""
 
 # -- plain logic ------------------------------------------------------------------------------
 
@@ -46,7 +50,9 @@ PROPOSALS = [
         ("le premier", None, PROPOSALS[0]),
         ("la deuxième", None, PROPOSALS[1]),
         ("7", None, None),
-        ("mardi peut-être", None, None),
+        # Issue 13: the slot in the person's words (1 December 2026 is a Tuesday).
+        ("mardi peut-être", None, PROPOSALS[0]),
+        ("samedi peut-être", None, None),
     ],
 )
 def test_pick_slot(text, token, expected):
@@ -98,7 +104,9 @@ DOMAIN = {
 }
 
 
-def tracker(text, intent, entities=(), slots=None, events=(), sender="web-1", loop=None):
+def tracker(
+    text, intent, entities=(), slots=None, events=(), sender="web-1", loop=None, channel="rest"
+):
     return Tracker(
         sender_id=sender,
         slots=slots or {},
@@ -107,7 +115,7 @@ def tracker(text, intent, entities=(), slots=None, events=(), sender="web-1", lo
             "intent": {"name": intent, "confidence": 0.9},
             "entities": list(entities),
         },
-        events=[*events, {"event": "user", "text": text, "input_channel": "rest"}],
+        events=[*events, {"event": "user", "text": text, "input_channel": channel}],
         paused=False,
         followup_action=None,
         active_loop={"name": loop} if loop else {},
@@ -200,20 +208,30 @@ def test_consent_yes_no_or_ask_again():
 
 
 def test_commune_then_proposals(repo):
+    # the operator is asked first: the proposals are that organisation's (issue 18)
     _, _, slots, _ = run(
-        ValidateVisioForm(), form_turn("Trélon", "inform_commune", "commune_insee")
+        ValidateVisioForm(),
+        form_turn("Trélon", "inform_commune", "commune_insee", {"visio_operator": "caf"}),
     )
     assert slots["commune_insee"] == "59601"
     assert slots["visio_proposals"]
     responses, messages, ask_slots, _ = run(
-        ActionAskVisioSlot(), tracker("", "x", slots={"visio_proposals": slots["visio_proposals"]})
+        ActionAskVisioSlot(),
+        tracker(
+            "", "x", slots={"visio_proposals": slots["visio_proposals"], "visio_operator": "caf"}
+        ),
     )
     assert responses == ["utter_ask_visio_slot"]
     assert [b["payload"] for b in messages[0]["buttons"]][0].startswith('/affirm{"slot_token"')
     token = ask_slots["visio_proposals"][1]
     _, _, chosen, _ = run(
         ValidateVisioForm(),
-        form_turn("2", "inform", "visio_slot", {"visio_proposals": ask_slots["visio_proposals"]}),
+        form_turn(
+            "2",
+            "inform",
+            "visio_slot",
+            {"visio_proposals": ask_slots["visio_proposals"], "visio_operator": "caf"},
+        ),
     )
     assert chosen["visio_slot"] == token
 
@@ -231,7 +249,7 @@ def booked_slots(token, sender="web-1"):
 
 
 def test_submit_books_and_gives_the_code_then_the_slot_is_taken(repo):
-    token = proposals_for("59601", paris_now())[0]
+    token = proposals_for("59601", "caf", paris_now())[0]
     responses, messages, slots, _ = run(
         ActionSubmitVisio(), tracker("", "affirm", slots=booked_slots(token))
     )
@@ -247,7 +265,7 @@ def test_submit_books_and_gives_the_code_then_the_slot_is_taken(repo):
     assert responses == ["utter_visio_slot_taken"]
     assert token not in slots["visio_proposals"]
     assert {"event": "followup", "name": "visio_form", "timestamp": None} in events
-    assert proposals_for("59601", paris_now())[0] != token
+    assert proposals_for("59601", "caf", paris_now())[0] != token
 
 
 def test_submit_after_a_refusal_stores_nothing(repo):
@@ -258,7 +276,7 @@ def test_submit_after_a_refusal_stores_nothing(repo):
 
 
 def test_status_and_cancel_need_the_same_conversation_or_the_phone(repo):
-    token = proposals_for("59601", paris_now())[0]
+    token = proposals_for("59601", "caf", paris_now())[0]
     _, _, slots, _ = run(ActionSubmitVisio(), tracker("", "affirm", slots=booked_slots(token)))
     code = slots["booking_code"]
     typed = f"où en est mon rendez-vous {code[:3]} {code[3:]}"
@@ -289,9 +307,17 @@ def test_status_and_cancel_need_the_same_conversation_or_the_phone(repo):
 
 
 def test_remind_bus_stores_a_reminder_for_the_day_before(repo):
+    # By SMS (and Messenger) the reminder is said in the conversation itself; the web asks how
+    # (tests/unit/test_web_reminders.py).
     responses, messages, slots, _ = run(
         ActionRemindBus(),
-        tracker("prévenez-moi", "remind_bus", [{"entity": "commune", "value": "Trélon"}]),
+        tracker(
+            "prévenez-moi",
+            "remind_bus",
+            [{"entity": "commune", "value": "Trélon"}],
+            sender="+33612345678",
+            channel="twilio",
+        ),
     )
     assert slots["commune_insee"] == "59601"
     # Trélon's day is a pilot plan: the reminder says it is to be confirmed (issue 15).
@@ -300,7 +326,7 @@ def test_remind_bus_stores_a_reminder_for_the_day_before(repo):
     assert responses == ["utter_remind_bus_set_unconfirmed"]
     far = paris_now() + dt.timedelta(days=400)
     (reminder,) = repo.due_reminders(far)
-    assert reminder.channel == "rest" and reminder.sender_id == "web-1"
+    assert reminder.channel == "twilio" and reminder.sender_id == "+33612345678"
     assert reminder.due_at.astimezone(PARIS).hour == 10
     payload = json.loads(reminder.payload)
     assert payload["response"] == "utter_reminder_bus_unconfirmed"
@@ -319,7 +345,7 @@ def test_remind_bus_without_commune_asks_for_it(repo):
 
 def test_a_bare_code_answers_the_question_asked(repo):
     """ "Quel est le code ?" then "ab3 k7p" alone: checked, or cancelled if that was asked."""
-    token = proposals_for("59601", paris_now())[0]
+    token = proposals_for("59601", "caf", paris_now())[0]
     _, _, slots, _ = run(ActionSubmitVisio(), tracker("", "affirm", slots=booked_slots(token)))
     code = slots["booking_code"]
     # A new conversation on another device: no booking known, so the code is asked for.
@@ -365,9 +391,9 @@ def rendered(message: dict) -> str:
 
 
 def test_the_booking_confirmation_names_the_organisation_and_the_date_once(repo):
-    from actions.french import format_date_fr, format_time_fr
+    from franceservices.text.french import format_date_fr, format_time_fr
 
-    token = proposals_for("59601", paris_now())[0]
+    token = proposals_for("59601", "caf", paris_now())[0]
     _, messages, slots, _ = run(
         ActionSubmitVisio(), tracker("", "affirm", slots=booked_slots(token))
     )
@@ -428,3 +454,58 @@ def test_a_new_session_does_not_keep_the_personal_data_of_an_abandoned_form():
     )
     carried = {e.key for e in events if isinstance(e, SlotSet)}
     assert not carried & set(personal), carried
+
+
+# -- only the offer's slots (issue 18) ------------------------------------------------------------
+
+
+def test_only_the_organisation_the_offer_has_gets_slots(repo):
+    assert proposals_for("59601", "caf", paris_now())
+    assert all(t.startswith("bus:avesnois@") for t in proposals_for("59601", "caf", paris_now()))
+    assert proposals_for("59601", "dgfip", paris_now()) == []  # no advisor of the impôts
+    _, _, slots, _ = run(
+        ValidateVisioForm(),
+        form_turn("Trélon", "inform_commune", "commune_insee", {"visio_operator": "dgfip"}),
+    )
+    assert slots["visio_stop"] == "no_slot" and slots["requested_slot"] is None
+
+
+def test_nothing_offered_gives_the_nearest_phone_and_a_call_back(repo, monkeypatch):
+    from franceservices.booking import offer as offer_module
+
+    monkeypatch.setattr(offer_module, "_overlay", None)  # the shipped offer: no organisation
+    assert proposals_for("59601", "caf", paris_now()) == []
+    _, _, slots, _ = run(
+        ValidateVisioForm(),
+        form_turn("Trélon", "inform_commune", "commune_insee", {"visio_operator": "caf"}),
+    )
+    assert slots["visio_stop"] == "no_slot"
+    responses, messages, slots, events = run(
+        ActionSubmitVisio(),
+        tracker(
+            "",
+            "inform_commune",
+            slots={"visio_stop": "no_slot", "visio_operator": "caf", "commune_insee": "59601"},
+        ),
+    )
+    assert responses == ["utter_visio_no_offer"]
+    from franceservices.places.communes import load_communes
+    from franceservices.places.desks import load_desks
+
+    trelon = load_communes().get("59601")
+    nearest, _ = load_desks().nearest_fixed(trelon.lat, trelon.lon, 1)[0]
+    assert messages[0]["desk_phone"] == nearest.phone and messages[0]["desk_name"] == nearest.name
+    assert messages[0]["operator"].startswith("la CAF")
+    assert {"event": "followup", "name": "callback_form", "timestamp": None} in events
+    assert slots["handoff_reason"] and slots["visio_stop"] is None
+    text = rendered(messages[0])
+    assert "Je ne peux pas vous proposer de rendez-vous en visio avec la CAF" in text
+    assert nearest.phone in text
+
+
+def test_a_slot_not_in_the_offer_cannot_be_booked(repo):
+    token = proposals_for("59601", "caf", paris_now())[0]
+    # the same slot, booked "with the impôts": not in the offer, refused like a taken one
+    booked = {**booked_slots(token), "visio_operator": "dgfip"}
+    responses, _, _, _ = run(ActionSubmitVisio(), tracker("", "affirm", slots=booked))
+    assert responses[0] == "utter_visio_slot_taken" and "utter_visio_booked" not in responses

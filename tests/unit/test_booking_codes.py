@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from actions.booking_codes import (
+from franceservices.booking.codes import (
     ALPHABET,
     CODE_LENGTH,
     check_character,
@@ -105,3 +105,55 @@ def test_candidates_rank_one_word_first():
     candidates = code_candidates(f"{code[:3]} {code[3:]} et aussi {code}")
     assert candidates[0] == code
     assert len(candidates) == len(set(candidates))
+
+
+# -- a code and the phone number given at booking, as people type them (issue 13) ------------
+
+CODE_WITH_PHONE = [
+    "{a} {b} 06 12 34 56 78",
+    "{a}{b} 0612345678",
+    "{la}-{lb}, tel 06.12.34.56.78",
+    "code {a} {b} mon numéro 06 12 34 56 78",
+    "0612345678 {a}{b}",
+    "06 12 34 56 78 {a} {b}",
+    "{a} {b} / 06 12 34 56 78",
+    "{a}{b}0612345678",
+    "0612345678{la}{lb}",
+    "+33612345678 {la}{lb}",
+    "{la} {lb} au 06 12 34 56 78",
+    "{la}.{lb} 06-12-34-56-78",
+    "code:{a}{b} tel:0612345678",
+    "{a} {b}, 06 12 34 56 78",
+    "{a}-{b} 06 12 34 56 78",
+    "mon rdv {la}{lb} je suis au 0612345678",
+    "{a} {b} +33 6 12 34 56 78",
+    "{a}{b},0612345678",
+    "n° {a} {b} tél 06 12 34 56 78",
+    "{spaced} 06 12 34 56 78",
+    "06.12.34.56.78 code {la} {lb}",
+    "où en est mon rdv {la}{lb} 0612345678",
+    "annuler {a} {b} numéro 06 12 34 56 78",
+    "{a}_{b} 06 12 34 56 78",
+]
+
+
+@pytest.mark.parametrize("form", CODE_WITH_PHONE)
+def test_a_code_and_a_phone_number_are_parted(form):
+    from franceservices.booking.codes import split_code
+    from franceservices.text.phones import find_phone
+
+    for seed in range(30):  # codes ending in a digit are the hard ones ("...K79 06 12")
+        code = new_code(seeded(100 + seed))
+        a, b = code[:3], code[3:]
+        text = form.format(a=a, b=b, la=a.lower(), lb=b.lower(), spaced=" ".join(code.lower()))
+        found, rest = split_code(text)
+        assert found == code, text
+        assert find_phone(rest).e164 == "+33612345678", text
+        assert split_code(text, code) == (found, rest)  # the code NLU gave is the one cut out
+
+
+def test_split_code_without_a_code():
+    from franceservices.booking.codes import split_code
+
+    assert split_code("06 12 34 56 78") == (None, "06 12 34 56 78")
+    assert split_code("", None) == (None, "")

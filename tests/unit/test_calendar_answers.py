@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from actions import calendar_answers as ca
-from actions.clock import PARIS
-from actions.dates_fr import parse_date_fr
-from actions.tours import get_calendar
+from franceservices.calendar import answers as ca
+from franceservices.calendar.tours import get_calendar
+from franceservices.dates.clock import PARIS
+from franceservices.dates.french_dates import parse_date_fr
 
 UTC = dt.timezone.utc
 
@@ -222,7 +222,7 @@ def nlg():
     from rasa.core.nlg import TemplatedNaturalLanguageGenerator
     from rasa.shared.core.domain import Domain
 
-    from actions.paths import PROJECT_DIR
+    from franceservices.paths import PROJECT_DIR
 
     domain = Domain.load(str(PROJECT_DIR / "domain.yml"))
     return domain, TemplatedNaturalLanguageGenerator(domain.responses)

@@ -154,7 +154,7 @@ def test_rest_channel_limits_a_conversation_politely():
             replies = [await post(url, {"sender": "web-a", "message": "bonjour"}) for _ in range(4)]
             assert [r.status for r in replies] == [200, 200, 200, 429]
             assert json.loads(replies[-1].text) == [
-                {"recipient_id": "web-a", "text": texts.WEB_RATE_LIMITED}
+                {"recipient_id": "web-a", "text": texts.web_rate_limited()}
             ]
             other = await post(url, {"sender": "web-b", "message": "bonjour"})
             assert other.status == 200  # another conversation is not affected
@@ -184,13 +184,13 @@ def test_the_rate_limited_answer_says_who_to_call():
     import yaml
 
     from channels.texts import DOMAIN_FILE, human_contact
-    from deploy.action_guard import DEFAULT_APOLOGY
+    from deploy.action_guard import default_apology
 
     domain = yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8"))
     contact = domain["slots"]["human_contact"]["initial_value"]
     assert human_contact() == contact and "03 59 73" in contact
-    assert texts.WEB_RATE_LIMITED.endswith(contact)
-    assert DEFAULT_APOLOGY.endswith(contact)
+    assert texts.web_rate_limited().endswith(contact)
+    assert default_apology().endswith(contact)
 
 
 def test_rest_channel_hands_an_over_long_message_to_rasa_as_a_command():

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 
 from channels.delivery import RetryPolicy
+from channels.log_tags import log_tag
 from channels.messenger import (
     MAX_QUICK_REPLY_TITLE,
     MessengerConfig,
@@ -250,6 +252,35 @@ def test_a_crash_in_the_dialogue_still_answers_200(tmp_path):
             assert (await w.post(batch(text_event("bonjour")))).status == 200
 
     run(scenario())
+
+
+def test_the_logs_name_a_messenger_user_by_a_tag_never_by_the_psid(tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+
+    async def bot(message):
+        if message.text == "panne":
+            raise RuntimeError("dialogue down")
+        await message.output_channel.send_response(message.sender_id, {"text": "Bonjour."})
+
+    async def scenario():
+        async with world(tmp_path, bot=bot) as w:
+            # The Graph API refuses the answer: the refusal is logged.
+            w.platform.fail_with = [(400, {"error": {"message": "bad token", "code": 190}})]
+            assert (await w.post(batch(text_event("bonjour")))).status == 200
+            # The dialogue fails: the error is logged.
+            assert (await w.post(batch(text_event("panne")))).status == 200
+            # A reminder outside Meta's 24 hours: not sent, logged and recorded.
+            w.store.touch_messenger_user(PSID, at=utcnow() - timedelta(days=2))
+            await w.channel.get_output_channel().send_response(PSID, {"text": "Rappel"})
+            assert len(w.store.unsent_messages(PSID)) == 2
+
+    run(scenario())
+    tag = log_tag("psid", PSID)
+    lines = [record.getMessage() for record in caplog.records]
+    assert [line for line in lines if PSID in line] == []
+    assert PSID not in caplog.text  # the tracebacks too
+    for what in ("refused", "error while handling", "not sent"):
+        assert any(what in line and tag in line for line in lines), (what, lines)
 
 
 def postback_event(payload: str, timestamp: int, mid: str | None = None) -> dict[str, Any]:

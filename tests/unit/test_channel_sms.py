@@ -24,10 +24,8 @@ from channels.sms import (
     SmsOutput,
     TwilioConfig,
     is_opted_out,
-    normalise_phone,
 )
 from channels.sms_format import (
-    is_gsm7,
     keyword,
     normalise_for_sms,
     parse_choice,
@@ -35,6 +33,8 @@ from channels.sms_format import (
     split_for_sms,
 )
 from channels.store import ChannelStore
+from franceservices.text.gsm7 import is_gsm7
+from franceservices.text.phones import to_e164
 from tests.unit.channel_harness import Agent, Bot, Platform, Reply, request, say, serve
 
 TOKEN = "twilio-auth-token"
@@ -517,10 +517,10 @@ def test_parse_choice_refuses_other_text(text):
     assert parse_choice(text) is None
 
 
-def test_normalise_phone():
-    assert normalise_phone("06 12 34 56 78") == PHONE
-    assert normalise_phone("0033612345678") == PHONE
-    assert normalise_phone(PHONE) == PHONE
+def test_to_e164():
+    assert to_e164("06 12 34 56 78") == PHONE
+    assert to_e164("0033612345678") == PHONE
+    assert to_e164(PHONE) == PHONE
 
 
 # --- STOP / START --------------------------------------------------------------------------------

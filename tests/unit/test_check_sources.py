@@ -5,7 +5,7 @@ import subprocess
 import sys
 import textwrap
 
-from actions.paths import PROJECT_DIR
+from franceservices.paths import PROJECT_DIR
 from scripts import check_sources
 
 FILE = """\
@@ -75,7 +75,7 @@ def test_unofficial_link_is_a_load_error(tmp_path):
 
 def test_module_runs_on_the_shipped_file():
     result = subprocess.run(
-        [sys.executable, "-m", "scripts.check_sources", "--today", "2026-12-01"],
+        [sys.executable, "-m", "scripts.check_sources", "--today", "2026-12-02"],
         cwd=PROJECT_DIR,
         capture_output=True,
         text=True,

@@ -6,18 +6,13 @@ from pathlib import Path
 import pytest
 
 from actions.calendar import ActionShowNextVisit
-from actions.commune_spans import (
-    STOP_WORDS_FILE,
-    get_span_matcher,
-    load_stop_words,
-    phonetic_key,
-    resolve_in_sentence,
-)
-from actions.communes import load_communes
-from actions.data_errors import DataErrors, DataFileError
 from actions.fallback import ActionHandleFallback
-from actions.paths import REFERENCE_DIR
 from bench.spelling import TARGET_RIGHT, TARGET_WRONG, load_set, score
+from franceservices.data_errors import DataErrors, DataFileError
+from franceservices.paths import REFERENCE_DIR
+from franceservices.places.commune_spans import get_span_matcher, phonetic_key, resolve_in_sentence
+from franceservices.places.communes import load_communes
+from franceservices.places.stop_words import STOP_WORDS_FILE, load_stop_words
 from tests.unit.test_actions import run, tracker
 
 SPELLING_DIR = Path(__file__).resolve().parent.parent / "spelling"

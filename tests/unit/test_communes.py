@@ -3,20 +3,19 @@ from pathlib import Path
 
 import pytest
 
-from actions.communes import (
+from franceservices.data_errors import DataErrors, DataFileError
+from franceservices.paths import REFERENCE_DIR
+from franceservices.places.commune_resolver import CommuneResolver, get_resolver
+from franceservices.places.communes import (
     Commune,
     CommuneRepository,
-    CommuneResolver,
     OutsideFrance,
     OutsidePlace,
-    damerau_levenshtein,
     distance_km,
-    get_resolver,
     load_communes,
-    normalize,
 )
-from actions.data_errors import DataErrors, DataFileError
-from actions.paths import REFERENCE_DIR
+from franceservices.text.normalize import normalize
+from franceservices.text.typos import damerau_levenshtein
 
 SPELLINGS_FILE = Path(__file__).parent / "commune_spellings.csv"
 HEADER = "code_insee,nom,codes_postaux,latitude,longitude,population,epci,mairie_adresse\n"

@@ -631,6 +631,7 @@ def test_bookings_page_and_actions_notify(env):
     login(client)
     page = client.get("/bookings?day=2026-03-12").get_data(as_text=True)
     assert booking.code in page and "France Services de Hondschoote" in page
+    assert "<td>à confirmer</td>" in page and "<td>requested</td>" not in page  # the status's word
     post(client, f"/bookings/{booking.code}/status", {"status": "confirmed", "day": "2026-03-12"})
     repo = Repository(engine, clock=lambda: NOW)
     assert repo.by_code(booking.code).status == "confirmed"

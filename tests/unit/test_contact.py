@@ -1,6 +1,7 @@
 import pytest
 
-from actions.contact import (
+from franceservices.booking.contact import find_email, normalize_email, normalize_name, same_email
+from franceservices.text.phones import (
     PHONE_EMPTY,
     PHONE_FOREIGN,
     PHONE_INVALID_PREFIX,
@@ -9,13 +10,9 @@ from actions.contact import (
     PHONE_TOO_LONG,
     PHONE_TOO_SHORT,
     check_phone,
-    find_email,
     find_phone,
     format_phone_fr,
-    normalize_email,
-    normalize_name,
     normalize_phone,
-    same_email,
 )
 
 

@@ -1,4 +1,4 @@
-from actions.conversation import consecutive_fallbacks
+from franceservices.conversation import consecutive_fallbacks
 
 
 def user(intent):

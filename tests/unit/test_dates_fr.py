@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from actions.dates_fr import (
+from franceservices.dates.french_dates import (
     DAY_OUT_OF_RANGE,
     MONTH_OUT_OF_RANGE,
     NO_SUCH_DAY_IN_MONTH,

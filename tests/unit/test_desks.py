@@ -3,9 +3,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.clock import PARIS
-from actions.data_errors import DataFileError
-from actions.desks import (
+from franceservices.data_errors import DataFileError
+from franceservices.dates.clock import PARIS
+from franceservices.places.desks import (
     Desk,
     DeskRepository,
     is_open,

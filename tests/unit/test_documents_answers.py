@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from actions import documents_answers as da
-from actions.procedures_catalogue import load_catalogue
+from franceservices.documents import answers as da
+from franceservices.documents.loader import load_catalogue
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +149,58 @@ def test_the_answers_name_the_corrected_facts(catalogue):
         answer, _ = step(catalogue, text, today=dt.date(2026, 12, 1))
         assert answer.responses == ["utter_documents_list"], text
         assert fact in answer.replies[0].params["documents"], text
+
+
+@pytest.mark.parametrize(
+    ("text", "procedure_id"),
+    [
+        ("j'ai vendu ma voiture, que faire pour la carte grise", "vehicle_registration"),
+        ("je vends ma voiture il faut quoi pour la carte grise", "vehicle_registration"),
+        ("j'ai perdu ma carte grise, il me faut un duplicata", "vehicle_registration"),
+        ("premiere demande de titre de sejour", "residence_permit"),
+        ("retraite anticipee pour carriere longue, quels papiers", "pension"),
+    ],
+)
+def test_a_case_without_a_source_is_not_answered_with_another_case(catalogue, text, procedure_id):
+    """A seller, a lost registration, a first residence permit, a long career: no source read
+    (reference/SOURCES.md), so no list; the answer names the case, who knows, the official link,
+    and keeps no procedure for a follow-up ("combien ça coûte ?" must not price another case)."""
+    answer, slots = step(catalogue, text)
+    assert answer.responses == ["utter_documents_list", "utter_ask_human"], text
+    procedure = catalogue.get(procedure_id)
+    said = answer.replies[0].params["documents"]
+    assert said.startswith(
+        f"Je n'ai pas encore la liste des papiers pour ce cas : {procedure.title}, "
+    )
+    assert any(f", {u.title}.\n" in said for u in procedure.not_covered), said
+    assert said.endswith(f"Renseignez-vous auprès de {procedure.check_with} : {procedure.link}")
+    assert "Papiers à prévoir" not in said
+    assert slots["procedure_id"] is None and slots["awaiting"] is None
+
+
+def test_the_buyer_of_a_used_car_still_gets_the_list(catalogue):
+    answer, _ = step(catalogue, "j'ai acheté une voiture d'occasion, la carte grise ?")
+    assert answer.responses == ["utter_documents_list"]
+    assert "changement de propriétaire" in answer.replies[0].params["documents"]
+    answer, _ = step(catalogue, "je dois renouveler mon titre de séjour")
+    assert answer.responses == ["utter_documents_list"]
+
+
+@pytest.mark.parametrize(
+    ("text", "answers"),
+    [
+        ("jdois declarer mes impots pour la 1ere fois", {"need": "first_return"}),
+        ("impots : c'est ma 1re declaration", {"need": "first_return"}),
+        ("carte vitale, c'est ma 1ère carte", {"situation": "first"}),
+    ],
+)
+def test_abbreviated_ordinals_answer_like_the_words(catalogue, text, answers):
+    """ "1ere", "1re", "1ère" are how people type "première" (the normaliser cuts "1" | "ere")."""
+    procedure = da.find_procedure(catalogue, [text])[0]
+    assert da.extract_answers(procedure, text) == answers
+
+
+def test_an_abbreviated_first_residence_permit_is_not_covered(catalogue):
+    answer, _ = step(catalogue, "1ere demande de titre de sejour")
+    assert answer.responses == ["utter_documents_list", "utter_ask_human"]
+    assert "première demande" in answer.replies[0].params["documents"]

@@ -41,14 +41,19 @@ def test_greeting_discloses_an_automatic_assistant():
 
 # Placeholders that actions fill with `dispatcher.utter_message(response=..., name=value)`.
 ACTION_FILLED = {
-    # actions/calendar_answers.py
+    # franceservices/calendar/answers.py
+    "line", "time",
     "commune", "date", "hours", "place", "phone", "holiday", "reason", "period", "visits",
     "stops", "distance", "desk_name", "desk_address", "desk_hours", "desk_phone", "query",
     "department", "tour", "count", "communes", "until", "next_opening",
-    # actions/documents_answers.py
-    "question", "documents", "details",
+    # franceservices/documents/answers.py
+    "question", "documents", "details", "procedure", "case",
+    # franceservices/documents/render.py, through franceservices/wording.py
+    "title", "text", "check_with", "link", "number", "label", "first", "last",
     # actions/booking.py, handoff/app.py
-    "code", "time", "operator",
+    "code", "operator",
+    # actions/booking.py, actions/handoff.py: the retention notices, from franceservices/policy.py
+    "retention",
 }  # fmt: skip
 
 

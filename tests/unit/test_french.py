@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from actions.french import (
+from franceservices.text.french import (
     MONTHS_FR,
     WEEKDAYS_FR,
     format_date_fr,
@@ -91,7 +91,7 @@ def test_format_distance_km_refuses_negative():
 
 
 def test_format_week_hours_groups_consecutive_days():
-    from actions.french import format_week_hours_fr
+    from franceservices.text.french import format_week_hours_fr
 
     t = dt.time
     week = {d: ((t(9), t(12)), (t(14), t(17))) for d in range(4)}

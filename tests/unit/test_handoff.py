@@ -13,9 +13,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff as handoff_actions
-from actions import handoff_logic
-from actions.clock import PARIS
-from actions.desks import load_desks
+from franceservices import handoff_rules as handoff_logic
+from franceservices.dates.clock import PARIS
+from franceservices.places.desks import load_desks
 from handoff import auth
 from handoff.app import create_app
 from handoff.delivery import RasaDelivery

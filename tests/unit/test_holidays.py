@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from actions.holidays import french_holidays, holiday_name, is_holiday
+from franceservices.dates.holidays import french_holidays, holiday_name, is_holiday
 
 # Table of ../shared/reference/jours_feries.md (2025 and 2026 confirmed, 2027 computed).
 EXPECTED = {

@@ -5,19 +5,14 @@ import textwrap
 
 import pytest
 
-from actions.data_errors import DataErrors, DataFileError
-from actions.procedures_catalogue import (
-    DEFAULT_PROCEDURES_PATH,
-    INFERRED,
-    Catalogue,
-    damerau_levenshtein,
-    extract_answers,
-    load_catalogue,
-    normalize,
-    parse_catalogue,
-)
+from franceservices.data_errors import DataErrors, DataFileError
+from franceservices.documents.extract import extract_answers
+from franceservices.documents.loader import DEFAULT_PROCEDURES_PATH, load_catalogue, parse_catalogue
+from franceservices.documents.model import INFERRED, Catalogue
+from franceservices.text.normalize import normalize
+from franceservices.text.typos import damerau_levenshtein
 
-TODAY = dt.date(2026, 12, 1)
+TODAY = dt.date(2026, 12, 2)
 
 
 @pytest.fixture(scope="module")
@@ -608,16 +603,27 @@ def test_both_service_public_domains_are_official_but_a_private_site_is_not(tmp_
     ],
 )
 def test_is_older_than_counts_calendar_months(day, today, months, older):
-    from actions.procedures_catalogue import is_older_than
+    from franceservices.documents.freshness import is_older_than
 
     assert is_older_than(day, today, months) is older
 
 
 def test_stale_cases_and_old_domain_links_of_the_shipped_file():
-    from actions.procedures_catalogue import link_problems, stale_cases
+    from franceservices.documents.freshness import link_problems, stale_cases
 
     catalogue = parse_catalogue(DEFAULT_PROCEDURES_PATH, today=TODAY)
     stale = {f"{c.procedure_id}.{c.id}" for c in stale_cases(catalogue, TODAY)}
     assert "driving_licence.damaged" in stale  # 2019, not re-read
     assert "driving_licence.loss" not in stale  # read on 2026-12-01
     assert link_problems(catalogue) == []  # every link moved to service-public.gouv.fr
+
+
+def test_not_covered_cases_load_and_need_a_title_and_words(tmp_path):
+    entry = '    not_covered:\n      - title: "duplicata"\n        words: [duplicata]\n'
+    text = VALID.replace("    questions:\n", entry + "    questions:\n", 1)
+    (uncovered,) = _load(tmp_path, text).get("id_card").not_covered
+    assert uncovered.title == "duplicata" and uncovered.patterns == ((("duplicata", False),),)
+    empty = text.replace("        words: [duplicata]\n", "        words: []\n")
+    _single_error(tmp_path, empty, "'words' must be a non-empty list", _line_of(empty, "words: []"))
+    untitled = text.replace('      - title: "duplicata"\n        words', "      - words")
+    _single_error(tmp_path, untitled, "title", _line_of(untitled, "- words: [duplicata]"))

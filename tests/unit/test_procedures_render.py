@@ -4,28 +4,23 @@ import datetime as dt
 
 import pytest
 
-from actions.procedures_catalogue import (
+from franceservices.documents.extract import parse_numbered_choice
+from franceservices.documents.loader import DEFAULT_PROCEDURES_PATH, parse_catalogue
+from franceservices.documents.model import Case, Fact, Online
+from franceservices.documents.render import (
     CHANNELS,
-    DEFAULT_PROCEDURES_PATH,
     MESSENGER_MAX_CHARS,
     SMS_MAX_SEPTETS,
-    Case,
-    Fact,
-    Online,
     channel_for,
-    gsm7_length,
-    is_gsm7,
-    parse_catalogue,
-    parse_numbered_choice,
     render_documents,
     render_fees,
     render_online,
     render_question,
     render_where,
-    to_gsm7,
 )
+from franceservices.text.gsm7 import gsm7_length, is_gsm7, to_gsm7
 
-TODAY = dt.date(2026, 12, 1)
+TODAY = dt.date(2026, 12, 2)
 CATALOGUE = parse_catalogue(DEFAULT_PROCEDURES_PATH, today=TODAY)
 ALL_CASES = list(CATALOGUE.cases())
 ALL_QUESTIONS = [q for p in CATALOGUE for q in p.questions]

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from handoff.rasa_run import install_action_response_validator
+from rasa_patches.internals import install_action_response_validator
 
 VALID = [
     {"events": [], "responses": []},
@@ -93,7 +93,7 @@ def said(text: str, intent: str, timestamp: float | None = None):
 async def test_each_event_is_stored_once_across_messages(store) -> None:
     from rasa.shared.core.events import ActionExecuted, BotUttered
 
-    from handoff.rasa_run import STORED_EVENTS_ATTRIBUTE
+    from rasa_patches.internals import STORED_EVENTS_ATTRIBUTE
 
     tracker = await store.get_or_create_tracker("person")  # new: saved through the COUNT path
     for turn, intent in enumerate(["greet", "ask_next_visit", "thanks"]):
@@ -198,10 +198,11 @@ def domain():
 def processor(domain):
     from rasa.core.processor import MessageProcessor
 
-    from handoff.rasa_run import install_command_guard
+    from handoff.rasa_run import screen_command
+    from rasa_patches.internals import install_command_guard
 
-    install_command_guard()
-    install_command_guard()  # idempotent
+    install_command_guard(screen_command)
+    install_command_guard(screen_command)  # idempotent
     proc = MessageProcessor.__new__(MessageProcessor)  # no model: NLU is the hook below
     proc.domain = domain
     proc.http_interpreter = RegexOnlyNLU(domain)
@@ -327,7 +328,7 @@ async def rasa_api_answers(tokens: list[str], path: str = "/status") -> list[tup
 def test_an_unsigned_jwt_gets_401_and_no_traceback() -> None:
     import jwt
 
-    from handoff.rasa_run import install_jwt_guard
+    from rasa_patches.internals import install_jwt_guard
 
     install_jwt_guard()
     install_jwt_guard()  # idempotent

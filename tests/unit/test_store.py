@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from actions.booking_codes import is_valid_code
-from actions.clock import PARIS
-from actions.visio_slots import propose_slots
+from franceservices.booking.codes import is_valid_code
+from franceservices.booking.visio_slots import propose_slots
+from franceservices.dates.clock import PARIS
 from store import (
     BookingNotFound,
     InvalidTransition,
@@ -92,7 +92,7 @@ def test_database_url(monkeypatch):
 
 def test_no_engine_at_import():
     code = (
-        "import store, store.repository, actions.visio_slots, store.db as d;"
+        "import store, store.repository, franceservices.booking.visio_slots, store.db as d;"
         "assert not d._engines; store.Repository(); assert not d._engines; print('ok')"
     )
     env = {**os.environ, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
@@ -197,7 +197,7 @@ def test_same_slot_twice_is_refused(repo):
 
 
 def test_code_collision_draws_another_code(repo):
-    from actions.booking_codes import new_code
+    from franceservices.booking.codes import new_code
 
     fixed = [new_code(lambda n: 0), new_code(lambda n: 0), new_code(lambda n: 1)]
     codes = iter(fixed)
@@ -302,20 +302,33 @@ def test_taken_slots_feed_propose_slots(repo):
     }
     assert repo.taken_slots([], start, start) == set()
 
-    from tests.unit.test_visio_slots import DeskRepository, FakeCommunes, make_calendar, make_desk
-
-    slots = propose_slots(
-        "59001",
-        dt.datetime(2025, 3, 3, 7, 0, tzinfo=PARIS),
-        taken,
-        calendar=make_calendar(),
-        desks=DeskRepository([make_desk()]),
-        communes=FakeCommunes(),
-        per_day=10,
+    from tests.unit.test_visio_slots import (
+        DeskRepository,
+        FakeCommunes,
+        make_calendar,
+        make_desk,
+        make_offer,
     )
+
+    def propose(held):
+        return propose_slots(
+            "59001",
+            "caf",
+            dt.datetime(2025, 3, 3, 7, 0, tzinfo=PARIS),
+            held,
+            calendar=make_calendar(),
+            desks=DeskRepository([make_desk()]),
+            communes=FakeCommunes(),
+            offer=make_offer(),  # the CAF at the test bus and desk
+            per_day=10,
+        )
+
+    slots = propose(taken)
     desk_starts = [s.start.time() for s in slots if s.place_key == "desk:900"]
     assert desk_starts[:2] == [dt.time(9, 0), dt.time(9, 30)]
     assert dt.time(10, 0) not in desk_starts and dt.time(10, 30) not in desk_starts
+    # the store's reader itself, called by propose_slots with the booths it proposes
+    assert propose(repo.taken_slots) == slots
 
 
 def test_bookings_of_sender_and_agenda(repo):

@@ -13,20 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from actions.clock import PARIS
-from actions.communes import distance_km, load_communes
-from actions.tours import (
+from franceservices.calendar.engine import TourCalendar
+from franceservices.calendar.model import (
     STATUS_ADDED,
     STATUS_CANCELLED,
     STATUS_CANCELLED_HOLIDAY,
     STATUS_SCHEDULED,
-    TourCalendar,
     add_months,
     apply_market_day,
-    load_tours,
     nth_weekday,
     week_of_month,
 )
+from franceservices.calendar.tours import load_tours
+from franceservices.dates.clock import PARIS
+from franceservices.places.communes import distance_km, load_communes
 
 UTC = dt.timezone.utc
 T = dt.time
@@ -403,7 +403,7 @@ def test_real_file_flers_market_friday():
 
 
 def test_reference_path_is_project_relative():
-    from actions.tours import DEFAULT_TOURS_PATH
+    from franceservices.calendar.tours import DEFAULT_TOURS_PATH
 
     assert DEFAULT_TOURS_PATH == Path(__file__).resolve().parents[2] / "reference" / "tours.yml"
 
@@ -411,8 +411,8 @@ def test_reference_path_is_project_relative():
 def test_get_calendar_reloads_an_edited_file_and_keeps_the_last_valid_one(tmp_path, caplog):
     import os
 
-    from actions.data_errors import DataErrors
-    from actions.tours import get_calendar
+    from franceservices.calendar.tours import get_calendar
+    from franceservices.data_errors import DataErrors
 
     path = tmp_path / "tours.yml"
     path.write_text(FIXTURE, encoding="utf-8")
@@ -428,7 +428,7 @@ def test_get_calendar_reloads_an_edited_file_and_keeps_the_last_valid_one(tmp_pa
     path.write_text(FIXTURE.replace("week: 2", "week: 7", 1), "utf-8")
     os.utime(path, ns=(1, 3_000_000_000_000_000_000))
     assert get_calendar(path) is second  # the typo is logged, citizens keep the valid calendar
-    assert "keeping the previous calendar" in caplog.text and "week 7" in caplog.text
+    assert "keeping the previous calendar" in caplog.text and "semaine 7" in caplog.text
 
     fresh = tmp_path / "fresh.yml"
     fresh.write_text(FIXTURE.replace("week: 2", "week: 7", 1), "utf-8")
@@ -483,7 +483,7 @@ def test_real_file_confirms_only_the_published_days():
 
 
 def test_the_file_header_documents_the_confirmed_days():
-    from actions.tours import DEFAULT_TOURS_PATH
+    from franceservices.calendar.tours import DEFAULT_TOURS_PATH
 
     header = DEFAULT_TOURS_PATH.read_text(encoding="utf-8").split("\nhours:")[0]
     assert "day_source" in header and "official" in header and "à confirmer" in header

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from actions.communes import load_communes
-from actions.data_errors import DataErrors, DataFileError
-from actions.tours import load_tours
+from franceservices.calendar.tours import load_tours
+from franceservices.data_errors import DataErrors, DataFileError
+from franceservices.places.communes import load_communes
 
 BASE = textwrap.dedent(
     """\
@@ -118,14 +118,20 @@ def test_base_is_valid(tmp_path, communes):
 def test_unknown_insee_code(tmp_path, communes):
     text = replace('code_insee: "59157"', 'code_insee: "59999"')
     error = assert_error(
-        tmp_path, communes, text, line_of(text, "59999"), "unknown INSEE code '59999'"
+        tmp_path, communes, text, line_of(text, "59999"), "code INSEE '59999' inconnu"
     )
-    assert "the code of Cousolre is 59157" in error.reason
+    assert "le code de Cousolre est 59157" in error.reason
 
 
 def test_insee_code_not_matching_the_name(tmp_path, communes):
     text = replace('code_insee: "59157"', 'code_insee: "59053"')
-    assert_error(tmp_path, communes, text, line_of(text, "59053"), "59053 is 'Bavay'", "Cousolre")
+    assert_error(
+        tmp_path,
+        communes,
+        text,
+        line_of(text, "59053"),
+        "59053 est celui de 'Bavay', pas de 'Cousolre'",
+    )
 
 
 def test_name_compared_without_accents_or_case(tmp_path, communes):
@@ -136,7 +142,11 @@ def test_name_compared_without_accents_or_case(tmp_path, communes):
 def test_missing_insee_code_suggests_it(tmp_path, communes):
     text = drop_line('code_insee: "59157"')
     error = assert_error(
-        tmp_path, communes, text, line_of(text, 'commune: "Cousolre"'), "missing field 'code_insee'"
+        tmp_path,
+        communes,
+        text,
+        line_of(text, 'commune: "Cousolre"'),
+        "champ 'code_insee' manquant",
     )
     assert "59157" in error.reason
 
@@ -151,47 +161,49 @@ def test_two_stops_on_the_same_slot(tmp_path, communes):
         communes,
         text,
         line_of(text, 'commune: "Cousolre"'),
-        "already stops at Trélon",
-        "week 1 lundi",
+        "s'arrête déjà à Trélon",
+        "le lundi de la semaine 1",
     )
 
 
 @pytest.mark.parametrize("week", ["5", "0", '"deux"'])
 def test_week_outside_1_to_4(tmp_path, communes, week):
     text = replace("week: 2", f"week: {week}")
-    assert_error(tmp_path, communes, text, line_of(text, f"week: {week}"), "is not 1, 2, 3 or 4")
+    assert_error(tmp_path, communes, text, line_of(text, f"week: {week}"), "n'est pas 1, 2, 3 ou 4")
 
 
 def test_unknown_weekday_in_a_stop(tmp_path, communes):
     text = replace("weekday: mercredi", "weekday: mercrdi")
-    assert_error(tmp_path, communes, text, line_of(text, "mercrdi"), "unknown weekday 'mercrdi'")
+    assert_error(tmp_path, communes, text, line_of(text, "mercrdi"), "jour 'mercrdi' inconnu")
 
 
 def test_stop_on_a_weekday_without_hours(tmp_path, communes):
     text = replace("weekday: mercredi", "weekday: samedi")
-    assert_error(tmp_path, communes, text, line_of(text, "samedi"), "no hours on samedi")
+    assert_error(tmp_path, communes, text, line_of(text, "samedi"), "n'a pas d'horaires le samedi")
 
 
 def test_missing_stop_field(tmp_path, communes):
     text = drop_line('place: "kiosque"')
     assert_error(
-        tmp_path, communes, text, line_of(text, 'commune: "Cousolre"'), "missing field 'place'"
+        tmp_path, communes, text, line_of(text, 'commune: "Cousolre"'), "champ 'place' manquant"
     )
 
 
 def test_unknown_field_is_a_typo(tmp_path, communes):
     text = replace("weekday: mercredi", "weekday: mercredi\n        markt_day: mercredi")
-    assert_error(tmp_path, communes, text, line_of(text, "markt_day"), "unknown field 'markt_day'")
+    assert_error(tmp_path, communes, text, line_of(text, "markt_day"), "champ 'markt_day' inconnu")
 
 
 def test_bad_market_day(tmp_path, communes):
     text = replace("weekday: mercredi", "weekday: mercredi\n        market_day: demain")
-    assert_error(tmp_path, communes, text, line_of(text, "market_day: demain"), "unknown weekday")
+    assert_error(
+        tmp_path, communes, text, line_of(text, "market_day: demain"), "jour 'demain' inconnu"
+    )
 
 
 def test_bad_day_source(tmp_path, communes):
     text = replace('place: "kiosque"', 'place: "kiosque"\n        day_source: presse')
-    assert_error(tmp_path, communes, text, line_of(text, "presse"), "day_source must be")
+    assert_error(tmp_path, communes, text, line_of(text, "presse"), "day_source doit être")
 
 
 # -- hours --------------------------------------------------------------------------------------
@@ -199,37 +211,45 @@ def test_bad_day_source(tmp_path, communes):
 
 def test_malformed_hours(tmp_path, communes):
     text = replace('lundi: [["09:30"', 'lundi: [["9h30"')
-    assert_error(tmp_path, communes, text, line_of(text, "9h30"), "malformed time '9h30'")
+    assert_error(tmp_path, communes, text, line_of(text, "9h30"), "heure '9h30' mal écrite")
 
 
 def test_hour_that_does_not_exist(tmp_path, communes):
     text = replace('["13:30", "16:00"]]\n    mardi', '["13:30", "25:00"]]\n    mardi')
-    assert_error(tmp_path, communes, text, line_of(text, "25:00"), "'25:00' does not exist")
+    assert_error(tmp_path, communes, text, line_of(text, "25:00"), "'25:00' n'existe pas")
 
 
 def test_period_ending_before_it_starts(tmp_path, communes):
     text = replace('vendredi: [["09:00", "13:00"]]', 'vendredi: [["13:00", "09:00"]]')
-    assert_error(tmp_path, communes, text, line_of(text, "vendredi:"), "ends before it starts")
+    assert_error(tmp_path, communes, text, line_of(text, "vendredi:"), "finit avant de commencer")
 
 
 def test_overlapping_periods(tmp_path, communes):
     text = replace('mardi: [["09:30", "12:30"]', 'mardi: [["09:30", "14:00"]')
-    assert_error(tmp_path, communes, text, line_of(text, "mardi:"), "overlap")
+    assert_error(tmp_path, communes, text, line_of(text, "mardi:"), "se chevauchent")
 
 
 def test_unknown_weekday_in_a_profile(tmp_path, communes):
     text = replace("    jeudi:", "    jeudy:")
-    assert_error(tmp_path, communes, text, line_of(text, "jeudy"), "unknown weekday 'jeudy'")
+    assert_error(tmp_path, communes, text, line_of(text, "jeudy"), "jour 'jeudy' inconnu")
 
 
 def test_unquoted_sexagesimal_time(tmp_path, communes):
     text = replace('market_day_morning_until: "13:00"', "market_day_morning_until: 780")
-    assert_error(tmp_path, communes, text, line_of(text, "780"), "must be quoted")
+    assert_error(
+        tmp_path, communes, text, line_of(text, "780"), "doit être écrite entre guillemets"
+    )
 
 
 def test_unknown_hours_profile(tmp_path, communes):
     text = replace("hours: itinerant", "hours: itinerrant")
-    assert_error(tmp_path, communes, text, line_of(text, "itinerrant"), "unknown hours profile")
+    assert_error(
+        tmp_path,
+        communes,
+        text,
+        line_of(text, "itinerrant"),
+        "profil d'horaires 'itinerrant' inconnu",
+    )
 
 
 # -- tours --------------------------------------------------------------------------------------
@@ -252,19 +272,19 @@ def test_duplicate_tour_id(tmp_path, communes):
         communes,
         text,
         line_of(text, "id: bleu", 2),
-        "duplicate tour id 'bleu'",
-        "line 10",
+        "id de tournée 'bleu' en double",
+        "ligne 10",
     )
 
 
 def test_missing_tour_field(tmp_path, communes):
     text = drop_line("phone:")
-    assert_error(tmp_path, communes, text, line_of(text, "id: bleu"), "missing field 'phone'")
+    assert_error(tmp_path, communes, text, line_of(text, "id: bleu"), "champ 'phone' manquant")
 
 
 def test_missing_top_level_section(tmp_path, communes):
     text = BASE.split("tours:")[0]
-    assert_error(tmp_path, communes, text, 1, "missing top-level field 'tours'")
+    assert_error(tmp_path, communes, text, 1, "champ de premier niveau 'tours' manquant")
 
 
 # -- exceptions ---------------------------------------------------------------------------------
@@ -272,23 +292,27 @@ def test_missing_top_level_section(tmp_path, communes):
 
 def test_unknown_tour_in_an_exception(tmp_path, communes):
     text = replace("- tour: bleu", "- tour: blue")
-    assert_error(tmp_path, communes, text, line_of(text, "tour: blue"), "unknown tour 'blue'")
+    assert_error(tmp_path, communes, text, line_of(text, "tour: blue"), "tournée 'blue' inconnue")
 
 
 def test_exception_date_that_does_not_exist(tmp_path, communes):
     text = replace("date: 2026-12-07", "date: 2026-02-31")
-    assert_error(tmp_path, communes, text, line_of(text, "2026-02-31"), "2026-02-31 does not exist")
+    assert_error(tmp_path, communes, text, line_of(text, "2026-02-31"), "2026-02-31 n'existe pas")
 
 
 def test_exception_date_malformed(tmp_path, communes):
     text = replace("date: 2026-12-07", "date: 07/12/2026")
-    assert_error(tmp_path, communes, text, line_of(text, "07/12/2026"), "expected YYYY-MM-DD")
+    assert_error(tmp_path, communes, text, line_of(text, "07/12/2026"), "il faut AAAA-MM-JJ")
 
 
 def test_cancellation_on_a_day_without_that_visit(tmp_path, communes):
     text = replace("date: 2026-12-07", "date: 2026-12-14")
     error = assert_error(
-        tmp_path, communes, text, line_of(text, "2026-12-14"), "no regular visit on 2026-12-14"
+        tmp_path,
+        communes,
+        text,
+        line_of(text, "2026-12-14"),
+        "pas de passage régulier le 2026-12-14",
     )
     assert "2026-12-07" in error.reason  # the hint gives that month's real date
 
@@ -298,7 +322,9 @@ def test_cancellation_of_a_commune_not_on_the_tour(tmp_path, communes):
         'commune: "Trélon"\n      code_insee: "59601"\n      date: 2026-12-07',
         'commune: "Bavay"\n      code_insee: "59053"\n      date: 2026-12-07',
     )
-    assert_error(tmp_path, communes, text, line_of(text, "59053"), "Bavay is not a stop of tour")
+    assert_error(
+        tmp_path, communes, text, line_of(text, "59053"), "Bavay n'est pas un arrêt de la tournée"
+    )
 
 
 def test_whole_tour_cancellation_on_a_day_without_visits(tmp_path, communes):
@@ -307,7 +333,11 @@ def test_whole_tour_cancellation_on_a_day_without_visits(tmp_path, communes):
         "- tour: bleu\n      date: 2026-12-29",
     )
     assert_error(
-        tmp_path, communes, text, line_of(text, "2026-12-29"), "tour bleu has no regular visit"
+        tmp_path,
+        communes,
+        text,
+        line_of(text, "2026-12-29"),
+        "la tournée bleu n'a pas de passage régulier",
     )
 
 
@@ -315,12 +345,12 @@ def test_duplicate_cancellation(tmp_path, communes):
     entry = '    - tour: bleu\n      commune: "Trélon"\n      code_insee: "59601"\n'
     entry += '      date: 2026-12-07\n      reason: "panne"\n'
     text = replace("  added:", entry + "  added:")
-    assert_error(tmp_path, communes, text, line_of(text, "- tour: bleu", 2), "written twice")
+    assert_error(tmp_path, communes, text, line_of(text, "- tour: bleu", 2), "écrite deux fois")
 
 
 def test_missing_exception_reason(tmp_path, communes):
     text = drop_line('reason: "panne"')
-    assert_error(tmp_path, communes, text, line_of(text, "- tour: bleu"), "missing field 'reason'")
+    assert_error(tmp_path, communes, text, line_of(text, "- tour: bleu"), "champ 'reason' manquant")
 
 
 def test_added_visit_outside_hours(tmp_path, communes):
@@ -332,7 +362,7 @@ def test_added_visit_outside_hours(tmp_path, communes):
         communes,
         text,
         line_of(text, '"08:00"'),
-        "outside the service hours",
+        "en dehors des heures de service",
         "09:00-16:00",
     )
 
@@ -340,19 +370,19 @@ def test_added_visit_outside_hours(tmp_path, communes):
 def test_added_visit_on_a_weekend(tmp_path, communes):
     text = replace("date: 2026-12-08", "date: 2026-12-12")
     assert_error(
-        tmp_path, communes, text, line_of(text, "2026-12-12"), "a samedi, outside the hours"
+        tmp_path, communes, text, line_of(text, "2026-12-12"), "un samedi, en dehors des horaires"
     )
 
 
 def test_added_visit_on_a_public_holiday(tmp_path, communes):
     text = replace("date: 2026-12-08", "date: 2026-12-25")
-    assert_error(tmp_path, communes, text, line_of(text, "2026-12-25"), "public holiday (Noël)")
+    assert_error(tmp_path, communes, text, line_of(text, "2026-12-25"), "jour férié (Noël)")
 
 
 def test_added_visit_overlapping_a_regular_visit(tmp_path, communes):
     text = replace("date: 2026-12-08", "date: 2026-12-09")  # Cousolre's 2nd Wednesday
     assert_error(
-        tmp_path, communes, text, line_of(text, "2026-12-09"), "already at Cousolre on 2026-12-09"
+        tmp_path, communes, text, line_of(text, "2026-12-09"), "déjà à Cousolre le 2026-12-09"
     )
 
 
@@ -371,7 +401,7 @@ def test_added_visit_elsewhere_needs_a_place(tmp_path, communes):
         'commune: "Bavay"\n      code_insee: "59053"\n      date: 2026-12-08',
     )
     assert_error(
-        tmp_path, communes, text, line_of(text, "- tour: bleu", 2), "missing field 'place'"
+        tmp_path, communes, text, line_of(text, "- tour: bleu", 2), "champ 'place' manquant"
     )
 
 
@@ -382,7 +412,7 @@ def test_added_visit_on_a_whole_tour_cancellation_day(tmp_path, communes):
     )
     text = replace("date: 2026-12-08", "date: 2026-12-07", text)
     assert_error(
-        tmp_path, communes, text, line_of(text, "- tour: bleu", 2), "the whole tour is cancelled"
+        tmp_path, communes, text, line_of(text, "- tour: bleu", 2), "toute la tournée est annulée"
     )
 
 
@@ -412,7 +442,7 @@ def test_every_error_is_reported_in_line_order(tmp_path, communes):
     assert any("2026-13-01" in r for r in reasons)
     assert [e.line for e in errors] == sorted(e.line for e in errors)
     # One bad stop does not hide the tour from its exceptions (no cascade of "unknown tour").
-    assert not any("unknown tour" in r for r in reasons)
+    assert not any("tournée" in r and "inconnue" in r for r in reasons)
 
 
 def test_missing_file(tmp_path, communes):
@@ -431,11 +461,13 @@ def test_real_reference_file_has_no_error(communes):
 def test_validate_data_reports_file_line_reason_and_exit_code(tmp_path, capsys, monkeypatch):
     import shutil
 
-    from actions.paths import REFERENCE_DIR
+    from franceservices.paths import REFERENCE_DIR
     from scripts import validate_data
 
-    # procedures.yml belongs to its own module and tests; only the tour side is checked here.
-    monkeypatch.setattr(validate_data, "_validate_procedures", lambda ref: [])
+    # procedures.yml, operators.yml, policy.yml and visio_offer.yml have their own modules and
+    # tests; only the tour side is checked here.
+    monkeypatch.setattr(validate_data, "_validate_yaml_files", lambda ref: [])
+    monkeypatch.setattr(validate_data, "_validate_offer", lambda ref, desks, calendar: [])
 
     for csv in REFERENCE_DIR.glob("*.csv"):
         shutil.copy(csv, tmp_path / csv.name)
@@ -445,7 +477,7 @@ def test_validate_data_reports_file_line_reason_and_exit_code(tmp_path, capsys, 
     assert [(e.path.name, e.line) for e in errors] == [("tours.yml", line_of(text, "59999"))]
     assert validate_data.main(["--reference-dir", str(tmp_path)]) == 1
     err = capsys.readouterr().err
-    assert f"tours.yml:{line_of(text, '59999')}: tour 'bleu', stop Cousolre: unknown" in err
+    assert f"tours.yml:{line_of(text, '59999')}: tournée 'bleu', arrêt Cousolre : code INSEE" in err
 
     write(tmp_path, BASE)
     assert validate_data.validate_all(tmp_path) == []

@@ -3,23 +3,30 @@ from dataclasses import dataclass
 
 import pytest
 
-from actions.clock import PARIS
-from actions.data_errors import DataErrors
-from actions.desks import Desk, DeskRepository
-from actions.tours import Cancellation, HourProfile, Stop, Tour, TourCalendar
-from actions.visio_slots import (
-    MIN_LEAD_TIME,
+from franceservices.booking.offer import (
+    Absence,
+    Closure,
+    ExtraSlot,
+    Organisation,
+    VisioOffer,
+    VisioPlace,
+)
+from franceservices.booking.visio_slots import (
     Place,
     Slot,
     UnknownCommune,
     find_slot,
-    load_operators,
-    parse_operators,
+    nearest_help,
     parse_slot_token,
     place_key,
     propose_slots,
     split_place_key,
 )
+from franceservices.calendar.engine import TourCalendar
+from franceservices.calendar.model import Cancellation, HourProfile, Stop, Tour
+from franceservices.dates.clock import PARIS
+from franceservices.places.desks import Desk, DeskRepository
+from franceservices.policy import get_policy
 
 UTC = dt.timezone.utc
 T = dt.time
@@ -92,15 +99,37 @@ def paris(*args):
     return dt.datetime(*args, tzinfo=PARIS)
 
 
-def propose(target="59001", now=None, taken=(), n=6, cancellations=(), desks=None, **kw):
+EVERY_DAY = frozenset(range(7))
+HALF_HOUR = dt.timedelta(minutes=30)
+
+
+def visio_place(key, orgs=(("caf", EVERY_DAY, None),), booths=1, hours=None, closures=()):
+    kind, _, id = key.partition(":")
+    organisations = tuple(Organisation(op, frozenset(days), h) for op, days, h in orgs)
+    return VisioPlace(key, kind, id, booths, HALF_HOUR, hours, tuple(closures), organisations)
+
+
+def make_offer(*places, absences=(), extras=()):
+    """An offer where the CAF is met at the test bus and desk whenever they are open, unless
+    other places are given."""
+    places = places or (visio_place("bus:t1"), visio_place("desk:900"))
+    return VisioOffer(places, absences, extras)
+
+
+def propose(
+    target="59001", now=None, taken=(), n=6, cancellations=(), desks=None, offer=None,
+    operator="caf", **kw,
+):  # fmt: skip
     return propose_slots(
         target,
+        operator,
         now or paris(2025, 3, 3, 8, 0),
         taken,
         n,
         calendar=make_calendar(cancellations),
         desks=desks or DeskRepository([make_desk()]),
         communes=FakeCommunes(),
+        offer=offer or make_offer(),
         **kw,
     )
 
@@ -159,7 +188,7 @@ def test_served_commune_gets_bus_and_desk_balanced_earliest_first():
 def test_minimum_lead_time_is_respected():
     now = paris(2025, 3, 3, 9, 10)
     slots = propose(now=now, n=20)
-    assert min(starts(slots)) >= now + MIN_LEAD_TIME
+    assert min(starts(slots)) >= now + get_policy().visio.min_lead_time
     assert starts(slots, BUS)[0] == paris(2025, 3, 3, 11, 30)
 
 
@@ -205,10 +234,12 @@ def test_public_holiday_gives_no_slot():
     assert not [s for s in slots if s.start.date() == dt.date(2025, 4, 21)]
     deville = propose_slots(
         (50.03, 3.98),  # at Deville: its stop is the nearest
+        "caf",
         paris(2025, 4, 18, 18),
         n=4,
         calendar=make_calendar(),
         desks=DeskRepository([make_desk()]),
+        offer=make_offer(),
     )
     # Deville's 3rd-Monday visit of April is cancelled: the next one is 19 May
     assert starts(deville, BUS)[0] == paris(2025, 5, 19, 9, 30)
@@ -258,10 +289,13 @@ def test_position_instead_of_commune():
     assert {s.place_key for s in slots} == {BUS, DESK}
 
 
-def test_far_commune_gets_only_the_desk():
-    slots = propose("59999")
-    assert {s.place_key for s in slots} == {DESK}
-    assert len(slots) == 6
+def test_far_commune_gets_nothing_beyond_the_policy_radius():
+    # Issue 18: a desk farther than the policy's radius is not "within reach" either (the old
+    # test offered the nearest desk at any distance).
+    assert propose("59999") == []
+    far_desk = DeskRepository([make_desk(lat=50.3, lon=4.4)])  # about 40 km from Aville
+    slots = propose("59001", desks=far_desk)
+    assert {s.place_key for s in slots} == {BUS}
 
 
 def test_nearest_fixed_desk_is_chosen():
@@ -269,7 +303,12 @@ def test_nearest_fixed_desk_is_chosen():
         [make_desk("901", lat=50.5, lon=3.0), make_desk("902", lat=50.0, lon=4.0)]
         + [make_desk("903", lat=50.0, lon=4.0, kind="itinerant")]
     )
-    slots = propose(desks=desks)
+    offer = make_offer(
+        visio_place("bus:t1"), visio_place("desk:901"), visio_place("desk:902"),
+        visio_place("desk:903"),
+    )  # fmt: skip
+    slots = propose(desks=desks, offer=offer)
+    # 901 is 80 km away, 903 is a bus's base: only the near fixed desk
     assert {s.place_key for s in slots if s.place_key.startswith("desk")} == {"desk:902"}
 
 
@@ -306,21 +345,31 @@ def test_naive_now_is_paris_time():
 
 
 def test_real_reference_files_smoke():
-    slots = propose_slots("59601", paris(2025, 3, 3, 8))  # Trélon, a stop of the Avesnois bus
-    assert {s.place_key.split(":")[0] for s in slots} == {"bus", "desk"}
-    assert all(s.place is not None and s.place.name for s in slots)
+    # The shipped offer names no organisation (no source says which comes when): nothing is
+    # proposed, never an invented slot (the old test expected bus and desk slots for anyone).
+    assert propose_slots("59601", "caf", paris(2025, 3, 3, 8)) == []  # Trélon
+    # With the CAF on the Avesnois bus, Trélon (one of its stops) gets the bus's visits only:
+    # the Département's desks offering visio are all farther than the radius.
+    offer = VisioOffer(
+        [visio_place("bus:avesnois"), visio_place("desk:350"), visio_place("desk:346")]
+    )
+    slots = propose_slots("59601", "caf", paris(2025, 3, 3, 8), offer=offer)
+    assert slots and {s.place_key for s in slots} == {"bus:avesnois"}
+    assert all(s.place.commune == "Trélon" and s.place.distance_km == 0.0 for s in slots)
 
 
 # -- find_slot (re-check a chosen slot) --------------------------------------------------------
 
 
-def check(key, now=None, taken=(), cancellations=()):
+def check(key, now=None, taken=(), cancellations=(), offer=None, operator="caf"):
     return find_slot(
         key,
         now or paris(2025, 3, 1, 8),
         taken,
+        operator=operator,
         calendar=make_calendar(cancellations),
         desks=DeskRepository([make_desk()]),
+        offer=offer or make_offer(),
     )
 
 
@@ -343,81 +392,115 @@ def test_find_slot_refuses_stale_choices():
     assert check(("desk:nope", paris(2025, 3, 3, 9))) is None
 
 
-# -- operators ---------------------------------------------------------------------------------
+# -- only the offer's slots (issue 18) -----------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("la caf", "caf"),
-        ("CAF", "caf"),
-        ("les allocations familiales", "caf"),
-        ("mes impôts", "dgfip"),
-        ("les impots", "dgfip"),
-        ("pôle emploi", "france_travail"),
-        ("Pole-Emploi", "france_travail"),
-        ("France Travail", "france_travail"),
-        ("la sécu", "cpam"),
-        ("la sécurité sociale", "cpam"),
-        ("CPAM", "cpam"),
-        ("la carsat pour ma retraite", "carsat"),
-        ("ma retraite complémentaire", "agirc_arrco"),
-        ("la MSA", "msa"),
-        ("la préfecture pour ma carte grise", "ants"),
-        ("DGFiP", "dgfip"),
-    ],
-)
-def test_operator_matching(text, expected):
-    op = load_operators().match(text)
-    assert op is not None and op.id == expected
+def test_nothing_is_proposed_for_an_organisation_the_offer_does_not_have():
+    assert propose(operator="dgfip") == []
+    assert propose(offer=VisioOffer([])) == []
+    assert check((DESK, paris(2025, 3, 3, 10)), operator="dgfip") is None
 
 
-@pytest.mark.parametrize("text", ["un café", "bonjour", "", "caféine"])
-def test_operator_no_match(text):
-    assert load_operators().match(text) is None
-
-
-def test_operator_ambiguous_gives_all():
-    ops = load_operators()
-    assert ops.match("la caf et les impôts") is None
-    assert [o.id for o in ops.matches("la caf et les impôts")] == ["caf", "dgfip"]
-
-
-def test_operators_file_is_valid_and_complete():
-    ops = load_operators()
-    ids = {o.id for o in ops.all()}
-    assert {"caf", "cpam", "carsat", "msa", "france_travail", "dgfip", "ants"} <= ids
-    assert all(o.name and o.source for o in ops.all())
-    assert ops.get("caf").name.startswith("la CAF")
-
-
-def test_operators_file_errors(tmp_path):
-    path = tmp_path / "operators.yml"
-    path.write_text(
-        "operators:\n"
-        "  - id: caf\n    name: CAF\n    aliases: [allocs]\n    source: x\n"
-        "  - id: caf\n    name: Autre\n    aliases: [autre]\n    source: x\n"
-        "  - id: dgfip\n    name: Impots\n    aliases: [allocs, ab]\n    source: x\n"
-        "  - id: Bad-Id\n    name: X\n    aliases: [xyz]\n    source: x\n"
-        "  - id: msa\n    name: MSA\n    aliases: [msa]\n    colour: red\n",
-        encoding="utf-8",
+def test_an_organisation_on_some_days_only():
+    offer = make_offer(
+        visio_place("desk:900", orgs=[("caf", {2}, ((T(9), T(12)),)), ("cpam", {0, 1}, None)])
     )
-    with pytest.raises(DataErrors) as info:
-        parse_operators(path)
-    reasons = "\n".join(str(e) for e in info.value.errors)
-    assert "duplicate id 'caf'" in reasons
-    assert "already names caf" in reasons
-    assert "shorter than 3 letters" in reasons
-    assert "Bad-Id" in reasons
-    assert "unknown field(s): colour" in reasons and "missing field(s): source" in reasons
-    assert all(e.line is not None for e in info.value.errors)
+    caf = propose(offer=offer, n=20, per_day=20)
+    assert caf and {s.start.weekday() for s in caf} == {2}  # Wednesdays
+    assert all(T(9) <= s.start.time() and s.end.time() <= T(12) for s in caf)
+    cpam = propose(offer=offer, operator="cpam", n=20, per_day=20)
+    assert {s.start.weekday() for s in cpam} == {0, 1}
+    assert check((DESK, paris(2025, 3, 5, 9)), offer=offer) is not None  # a Wednesday
+    assert check((DESK, paris(2025, 3, 4, 9)), offer=offer) is None  # Tuesday: no CAF
+    assert check((DESK, paris(2025, 3, 4, 9)), offer=offer, operator="cpam") is not None
+    assert check((DESK, paris(2025, 3, 4, 9)), offer=offer, operator=None) is not None
 
 
-def test_operators_file_not_yaml(tmp_path):
-    path = tmp_path / "operators.yml"
-    path.write_text("operators: [\n", encoding="utf-8")
-    with pytest.raises(DataErrors):
-        parse_operators(path)
-    path.write_text("other: 1\n", encoding="utf-8")
-    with pytest.raises(DataErrors):
-        parse_operators(path)
+def test_a_full_booth_offers_nothing_a_second_booth_does():
+    day = [paris(2025, 3, 3, h, m) for h in range(9, 17) for m in (0, 30)]
+    one = make_offer(visio_place("desk:900"))
+    full = {(DESK, t) for t in day}
+    slots = propose(offer=one, taken=full)
+    assert slots and all(s.start.date() > dt.date(2025, 3, 3) for s in slots)
+    two = make_offer(visio_place("desk:900", booths=2))
+    slots = propose(offer=two, taken=full)
+    assert starts(slots, "desk:900/2")[0] == paris(2025, 3, 3, 10)
+    assert check(("desk:900/2", paris(2025, 3, 3, 10)), offer=two, taken=full) is not None
+    assert check(("desk:900/3", paris(2025, 3, 3, 10)), offer=two) is None  # no third booth
+    both = full | {("desk:900/2", t) for t in day}
+    assert all(s.start.date() > dt.date(2025, 3, 3) for s in propose(offer=two, taken=both))
+
+
+def test_an_appointment_overlapping_a_held_one_is_held():
+    place = VisioPlace("desk:900", "desk", "900", 1, dt.timedelta(minutes=45), None, (),
+                       (Organisation("caf", EVERY_DAY),))  # fmt: skip
+    taken = {(DESK, paris(2025, 3, 3, 10, 15))}  # booked under another grid
+    slots = propose(offer=make_offer(place), taken=taken, n=20, per_day=20)
+    monday = starts([s for s in slots if s.start.date() == dt.date(2025, 3, 3)])
+    assert paris(2025, 3, 3, 10, 30) not in monday and paris(2025, 3, 3, 11, 15) in monday
+    assert check((DESK, paris(2025, 3, 3, 9, 45)), offer=make_offer(place), taken=taken) is None
+
+
+def test_the_store_is_asked_once_for_the_booths_of_the_places_proposed():
+    calls = []
+
+    def taken(keys, start, end):
+        calls.append((sorted(keys), start, end))
+        return {(BUS, paris(2025, 3, 3, 10))}
+
+    two = make_offer(visio_place("bus:t1"), visio_place("desk:900", booths=2))
+    slots = propose(offer=two, taken=taken)
+    assert [c[0] for c in calls] == [["bus:t1", "desk:900", "desk:900/2"]]
+    assert calls[0][2] - calls[0][1] >= dt.timedelta(days=120)
+    assert starts(slots, BUS)[0] == paris(2025, 3, 3, 10, 30)
+
+
+def test_a_closed_day_and_an_absent_advisor_offer_nothing():
+    closed = Closure(dt.date(2025, 3, 3), dt.date(2025, 3, 4), "formation")
+    offer = make_offer(visio_place("desk:900", closures=[closed]))
+    slots = propose(offer=offer, n=20, per_day=20)
+    assert min(s.start for s in slots) == paris(2025, 3, 5, 9)
+    assert check((DESK, paris(2025, 3, 4, 9)), offer=offer) is None
+    away = Absence("desk:900", "caf", dt.date(2025, 3, 3), "congé")
+    offer = make_offer(visio_place("desk:900"), absences=[away])
+    assert min(s.start for s in propose(offer=offer)).date() == dt.date(2025, 3, 4)
+    assert check((DESK, paris(2025, 3, 3, 10)), offer=offer) is None
+
+
+def test_an_exceptional_slot_is_offered_even_on_a_closed_weekday():
+    saturday = dt.date(2025, 3, 8)
+    extra = ExtraSlot("desk:900", "msa", saturday, ((T(9), T(10)),), "permanence")
+    offer = make_offer(visio_place("desk:900"), extras=[extra])
+    slots = propose(offer=offer, operator="msa", n=10)
+    assert starts(slots) == [paris(2025, 3, 8, 9), paris(2025, 3, 8, 9, 30)]
+    assert check((DESK, paris(2025, 3, 8, 9, 30)), offer=offer, operator="msa") is not None
+    assert check((DESK, paris(2025, 3, 8, 9, 30)), offer=offer) is None  # not the CAF
+
+
+def test_a_bus_day_cancelled_by_the_calendar_offers_nothing():
+    # the CAF comes on the bus only on Mondays; Aville's April visit (1st Monday) is cancelled
+    # by the calendar (a console change arrives the same way, through get_calendar's overlay)
+    offer = make_offer(visio_place("bus:t1", orgs=[("caf", {0}, None)]))
+    cancelled = [Cancellation("t1", None, dt.date(2025, 4, 7), "panne du bus")]
+    slots = propose(now=paris(2025, 3, 20, 8), offer=offer, cancellations=cancelled)
+    assert starts(slots, BUS)[0] == paris(2025, 5, 5, 9, 30)
+    assert check((BUS, paris(2025, 4, 7, 9, 30)), offer=offer, cancellations=cancelled) is None
+    # Beville's bus comes on Fridays, the CAF does not: nothing at Beville
+    assert propose("59002", now=paris(2025, 3, 10, 8), offer=offer, desks=DeskRepository([])) == []
+
+
+def test_the_nearest_bus_stop_offering_the_organisation_is_chosen():
+    # Ceville has no stop; the bus does offer the CAF: its nearest stop within the radius
+    slots = propose("59003", offer=make_offer(visio_place("bus:t1")))
+    assert slots and slots[0].place.commune in {"Aville", "Beville", "Deville"}
+    # a bus without the organisation is no candidate at all
+    cpam_only = make_offer(visio_place("bus:t1", orgs=[("cpam", EVERY_DAY, None)]))
+    assert propose("59003", offer=cpam_only) == []
+
+
+def test_nearest_help_is_the_nearest_fixed_desk():
+    desks = DeskRepository([make_desk("901", lat=50.5, lon=3.0), make_desk("902")])
+    desk, km = nearest_help("59001", desks=desks, communes=FakeCommunes())
+    assert desk.id == "902" and km < 5
+    with pytest.raises(UnknownCommune):
+        nearest_help("12345", desks=desks, communes=FakeCommunes())

@@ -1,0 +1,1 @@
+"""The project's domain, free of Rasa, web frameworks and the database."""

@@ -1,0 +1,1 @@
+"""Booking of the domain (no Rasa import)."""

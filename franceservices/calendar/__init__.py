@@ -1,0 +1,1 @@
+"""Calendar of the domain (no Rasa import)."""

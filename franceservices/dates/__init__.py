@@ -1,0 +1,1 @@
+"""Dates of the domain (no Rasa import)."""

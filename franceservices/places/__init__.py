@@ -1,0 +1,1 @@
+"""Places of the domain (no Rasa import)."""

@@ -1,0 +1,1 @@
+"""The project's changes to Rasa's internals, guarded by the pinned Rasa version (internals.py)."""
