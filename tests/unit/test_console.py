@@ -176,6 +176,12 @@ def login(client, username: str = "agent", password: str = PASSWORD):
     )
 
 
+def audit_rows(engine, action):
+    a = models.audit_log.c
+    with engine.connect() as conn:
+        return conn.execute(select(models.audit_log).where(a.action == action)).all()
+
+
 def post(client, path: str, data: dict | None = None):
     token = csrf(client, "/")
     return client.post(path, data={**(data or {}), "csrf_token": token})

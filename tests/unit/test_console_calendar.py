@@ -6,10 +6,9 @@ import re
 
 from sqlalchemy import select
 
-from console import models
 from store.models import CalendarChangeRow
 from tests.unit import test_console
-from tests.unit.test_console import csrf, login, post
+from tests.unit.test_console import audit_rows, csrf, login, post
 
 env = test_console.env  # the console on a fresh database, agent and admin accounts (a fixture)
 
@@ -38,12 +37,6 @@ def bousies_entry(html):
 def stored_rows(engine):
     with engine.connect() as conn:
         return conn.execute(select(CalendarChangeRow.__table__)).all()
-
-
-def audit_rows(engine, action):
-    a = models.audit_log.c
-    with engine.connect() as conn:
-        return conn.execute(select(models.audit_log).where(a.action == action)).all()
 
 
 def test_logged_out_sees_nothing_and_cannot_post(env):

@@ -9,14 +9,13 @@ import re
 
 from sqlalchemy import select
 
-from console import models
 from franceservices.booking.visio_slots import propose_slots
 from franceservices.dates.clock import PARIS
 from store.models import UTC, VisioOfferVersion
 from store.repository import Repository
 from store.visio_offer import OfferOverlay, VisioOfferVersions
 from tests.unit import test_console
-from tests.unit.test_console import NOW, Slot, csrf, login, post
+from tests.unit.test_console import NOW, Slot, audit_rows, csrf, login, post
 
 env = test_console.env  # the console on a fresh database, agent and admin accounts (a fixture)
 
@@ -40,12 +39,6 @@ def page(client, path="/visio"):
 def versions(engine):
     with engine.connect() as conn:
         return conn.execute(select(VisioOfferVersion.__table__)).all()
-
-
-def audit_rows(engine, action):
-    a = models.audit_log.c
-    with engine.connect() as conn:
-        return conn.execute(select(models.audit_log).where(a.action == action)).all()
 
 
 def test_logged_out_sees_nothing_and_cannot_post(env):
